@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "dbuild",
+    products: [
+        .executable(name: "dbuild", targets: ["dbuild"]),
+        // A Datafile links this static library; its module is what `import Rules` finds.
+        .library(name: "RulesStatic", type: .static, targets: ["Rules"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CSpawn"),
+        .target(name: "Rules"),
+        .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"]),
+        .target(name: "Backends", dependencies: ["Targets", "CSpawn"]),
+        .target(name: "DbuildCLI", dependencies: [
+            "Rules", "Targets", "Backends",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "dbuild", dependencies: ["DbuildCLI"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules"]),
+        .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets"]),
+        .testTarget(name: "DbuildTests", dependencies: ["DbuildCLI", "Targets"], resources: [.copy("Fixtures")]),
+    ]
+)

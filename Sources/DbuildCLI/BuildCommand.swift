@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Targets
+import Backends
+
+/// `dbuild [targets…]`: make what is missing or stale among the targets and what they need.
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build what is missing or stale (the default command).",
+        discussion: "A target is a step name (LP/model7/r3), a name prefix (LP/model7), an output path, or 'all'.")
+
+    @OptionGroup var project: ProjectOptions
+    @Argument(help: "Steps, name prefixes or output paths to build (default: all).")
+    var targets: [String] = []
+    @Flag(name: [.customShort("n"), .long], help: "Print the plan with a reason for each step; run nothing.")
+    var dryRun = false
+    @Option(name: [.customShort("j"), .long], help: "Steps to run at once (default: the number of cores).")
+    var jobs: Int?
+    @Flag(name: [.customShort("k"), .long], help: "Keep going: after a failure, go on with the steps that do not need it.")
+    var keepGoing = false
+    @Flag(name: [.customShort("B"), .long], help: "Run every selected step, stale or not.")
+    var alwaysMake = false
+    @Flag(name: [.customShort("q"), .long], help: "Print only failures and the summary.")
+    var quiet = false
+    @Flag(name: [.customShort("v"), .long], help: "Print each command; list every step in a dry run.")
+    var verbose = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("-j needs a positive number of steps, e.g. -j 4") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let project = try Project(options: self.project)
+        if !dryRun { try ProjectLock.acquire(in: project.dotDbuild) }
+        let state = try project.openState(readOnly: dryRun)
+        let (_, needed) = try project.select(targets)
+        let scanner = try project.scanner(state: state, forced: alwaysMake)
+        let reasons = try project.scan(scanner, needed: needed)
+        let plan = Plan(graph: project.graph, reasons: reasons)
+        let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }
+        if dryRun {
+            print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "")
+            return
+        }
+        let stop = StopSignal()
+        stop.installHandlers()
+        let builder = Builder(graph: project.graph, plan: plan, scanner: scanner, state: state)
+        builder.quiet = quiet
+        builder.verbose = verbose
+        let backend = LocalBackend(jobs: jobs ?? LocalBackend.machineCores, workingDirectory: project.root)
+        let summary = plan.isEmpty ? BuildSummary() : builder.run(on: backend, keepGoing: keepGoing, stop: stop)
+        if plan.isEmpty { try? state.saveHashes(scanner.hashes.takeFresh()) }
+        let upToDate = neededCount - summary.planned + summary.cutOff
+        var line = "dbuild: \(summary.succeeded) run, \(upToDate) up to date, \(summary.failed) failed"
+        if summary.blocked > 0 { line += ", \(summary.blocked) blocked by failures" }
+        if summary.notStarted > 0 { line += ", \(summary.notStarted) not started" }
+        line += String(format: " (%.2f s)", Date().timeIntervalSince(started))
+        print(line)
+        if summary.interrupted { throw DbuildFailure.interrupted }
+        if summary.failed > 0 { throw DbuildFailure.buildFailed }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Rules
+import Targets
+import Backends
+
+/// Compiles a Datafile against the Rules module, runs it, and returns the graph it describes — the
+/// way SwiftPM loads Package.swift. Both the compiled evaluator and its output are cached under
+/// `.dbuild/datafile/<key>/`, keyed by the Datafile's bytes, dbuild's version and the Rules module's
+/// bytes, so an unchanged Datafile costs one file read and a decode, and never the compiler.
+struct DatafileEvaluator {
+    let datafilePath: String          // absolute
+    let cacheDirectory: String        // .dbuild/datafile
+    var timeLimitSeconds: Double = 600
+
+    /// Where the Rules module and its static library live: beside the dbuild executable (a `swift
+    /// build` tree) or in `<prefix>/lib/dbuild` (an installed copy). `DBUILD_RULES_DIR` overrides.
+    static func rulesDirectory() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        var candidates: [String] = []
+        if let dir = environment["DBUILD_RULES_DIR"] { candidates.append(dir) }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+        candidates += [executable, executable + "/../lib/dbuild"]
+        for dir in candidates where FileManager.default.fileExists(atPath: dir + "/Modules/Rules.swiftmodule")
+            && FileManager.default.fileExists(atPath: dir + "/libRulesStatic.a") {
+            return dir
+        }
+        throw DbuildFailure.setup("cannot find the Rules module beside dbuild (looked in \(candidates.joined(separator: ", "))); "
+            + "build with `swift build` so that Modules/Rules.swiftmodule and libRulesStatic.a sit next to the executable, "
+            + "or set DBUILD_RULES_DIR")
+    }
+
+    func load() throws -> GraphDescription {
+        guard let source = FileManager.default.contents(atPath: datafilePath) else {
+            throw DbuildFailure.usage("no Datafile at \(datafilePath); create one (see README) or point to it with -f PATH")
+        }
+        let rules = try Self.rulesDirectory()
+        let key = try cacheKey(source: source, rulesDirectory: rules)
+        let entry = cacheDirectory + "/" + key
+        let graphPath = entry + "/graph.bin"
+        if let bytes = readFileBytes(graphPath), let graph = try? GraphDescription.decode(bytes) {
+            return graph
+        }
+        try FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: true)
+        let evaluator = entry + "/evaluator"
+        if !FileManager.default.isExecutableFile(atPath: evaluator) {
+            try compile(source: source, rulesDirectory: rules, into: entry)
+        }
+        try evaluate(evaluator, writing: graphPath)
+        removeOtherEntries(keeping: key)
+        guard let bytes = readFileBytes(graphPath) else { throw DbuildFailure.setup("cannot read \(graphPath)") }
+        do {
+            return try GraphDescription.decode(bytes)
+        } catch {
+            throw DbuildFailure.setup("the Datafile's evaluator wrote an unreadable graph (\(error)); delete \(entry) and run again")
+        }
+    }
+
+    private func cacheKey(source: Data, rulesDirectory: String) throws -> String {
+        var material = Data(source)
+        material.append(contentsOf: Array("\u{0}\(dbuildVersion)\u{0}".utf8))
+        for file in ["/Modules/Rules.swiftmodule", "/libRulesStatic.a"] {
+            guard let bytes = FileManager.default.contents(atPath: rulesDirectory + file) else {
+                throw DbuildFailure.setup("cannot read \(rulesDirectory + file)")
+            }
+            material.append(bytes)
+        }
+        let hash = material.withUnsafeBytes { xxh3Bytes($0) }
+        return String(hash, radix: 16)
+    }
+
+    private func compile(source: Data, rulesDirectory: String, into entry: String) throws {
+        // Line 1 of the Datafile stays line 1 in messages: the prologue sits above #sourceLocation.
+        let main = "import Rules\n#sourceLocation(file: \"\(datafilePath)\", line: 1)\n"
+            + String(decoding: source, as: UTF8.self)
+            + "\n#sourceLocation()\nRules._writeDatafileGraph(to: CommandLine.arguments[1])\n"
+        let mainPath = entry + "/main.swift"
+        try main.write(toFile: mainPath, atomically: true, encoding: .utf8)
+        let temporary = entry + "/evaluator.partial"
+        let swiftc = try Self.findCompiler()
+        let arguments = [swiftc, "-swift-version", "5", "-Onone", "-module-cache-path", Self.moduleCache(),
+                         "-I", rulesDirectory + "/Modules", "-L", rulesDirectory, "-lRulesStatic",
+                         "-module-name", "DatafileEvaluator", mainPath, "-o", temporary]
+        let (exit, output) = try ChildProcess.run(arguments)
+        guard exit.succeeded else {
+            let messages = output.split(separator: "\n").filter { !$0.contains("main.swift") || $0.contains("error") }
+            throw DbuildFailure.datafile("the Datafile does not compile:\n" + messages.joined(separator: "\n"))
+        }
+        guard rename(temporary, entry + "/evaluator") == 0 else { throw DbuildFailure.setup("cannot place the evaluator in \(entry)") }
+    }
+
+    private func evaluate(_ evaluator: String, writing graphPath: String) throws {
+        let partial = graphPath + ".partial"
+        let errorsPath = graphPath + ".stderr"
+        let pid = try ChildProcess.spawn([evaluator, partial], outputPath: errorsPath)
+        let deadline = Date().addingTimeInterval(timeLimitSeconds)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline {
+                kill(-pid, SIGKILL)
+                _ = ChildProcess.wait(pid)
+                throw DbuildFailure.datafile("evaluating the Datafile took longer than \(Int(timeLimitSeconds)) s and was stopped; "
+                    + "look for a loop that never ends (the limit is DBUILD_EVAL_TIMEOUT seconds)")
+            }
+            usleep(2_000)
+        }
+        let messages = (readFile(errorsPath) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        unlink(errorsPath)
+        let code = (status >> 8) & 0xff, signal = status & 0x7f
+        if signal != 0 || code != 0 {
+            unlink(partial)
+            if signal == 0 && code == datafileErrorExitStatus { throw DbuildFailure.datafile(messages) }
+            let how = signal != 0 ? "crashed (signal \(signal))" : "exited with status \(code)"
+            throw DbuildFailure.datafile("evaluating the Datafile \(how)" + (messages.isEmpty ? "" : ":\n" + messages))
+        }
+        guard rename(partial, graphPath) == 0 else { throw DbuildFailure.setup("cannot write \(graphPath)") }
+    }
+
+    private func removeOtherEntries(keeping key: String) {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? []
+        for name in entries where name != key { try? FileManager.default.removeItem(atPath: cacheDirectory + "/" + name) }
+    }
+
+    static func findCompiler() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["DBUILD_SWIFTC"] { return explicit }
+        for dir in (environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let path = "\(dir)/swiftc"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw DbuildFailure.setup("swiftc is not on PATH; the Datafile is Swift, so dbuild needs the Swift toolchain "
+            + "(or set DBUILD_SWIFTC to the compiler's path)")
+    }
+
+    /// Clang's module cache is safe to share between projects and processes; sharing it keeps a
+    /// Datafile compile well under a second.
+    static func moduleCache() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"] ?? ((environment["HOME"] ?? "/tmp") + "/.cache")
+        return base + "/dbuild/module-cache"
+    }
+}
+
+func xxh3Bytes(_ buffer: UnsafeRawBufferPointer) -> UInt64 {
+    xxh3Raw(buffer.baseAddress, buffer.count)
+}

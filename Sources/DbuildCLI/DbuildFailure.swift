@@ -1,0 +1,37 @@
+/// Why a dbuild command stopped, and the exit status that tells scripts which kind of stop it was.
+enum DbuildFailure: Error, CustomStringConvertible {
+    /// The command line or the Datafile is wrong: exit 2, nothing changed.
+    case usage(String)
+    case datafile(String)
+    case graph(GraphErrorText)
+    /// The machine lacks something dbuild needs (compiler, Rules module): exit 3.
+    case setup(String)
+    /// Steps failed (exit 1) or dbuild was interrupted (exit 130).
+    case buildFailed
+    case interrupted
+
+    var exitStatus: Int32 {
+        switch self {
+        case .usage, .datafile, .graph: return 2
+        case .setup: return 3
+        case .buildFailed: return 1
+        case .interrupted: return 130
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .usage(let m), .datafile(let m), .setup(let m): return m
+        case .graph(let e): return e.text
+        case .buildFailed: return "some steps failed"
+        case .interrupted: return "interrupted"
+        }
+    }
+}
+
+/// A graph error's message (kept as text so DbuildFailure need not import Targets' types everywhere).
+struct GraphErrorText {
+    let text: String
+}
+
+let dbuildVersion = "0.1.0"

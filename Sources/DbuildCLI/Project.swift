@@ -1,0 +1,79 @@
+import Foundation
+import Rules
+import Targets
+import Backends
+
+/// One project on disk: its Datafile, its folder, its evaluated graph and its state store.
+final class Project {
+    let root: String
+    let datafile: String
+    let graph: Graph
+    let fileSystem: DiskFileSystem
+    let dotDbuild: String
+
+    /// Finds the Datafile (`-f`, or `./Datafile`), evaluates it (cached) and builds the graph.
+    init(options: ProjectOptions) throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        var path = options.datafile ?? "Datafile"
+        if !path.hasPrefix("/") { path = cwd + "/" + path }
+        path = normalizedPath(path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            path += "/Datafile"
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DbuildFailure.usage("no Datafile at \(path); run dbuild in the folder that holds the Datafile, "
+                + "or name it with -f PATH")
+        }
+        datafile = path
+        root = String(path[..<path.lastIndex(of: "/")!])
+        dotDbuild = root + "/.dbuild"
+        fileSystem = DiskFileSystem(root: root)
+        var evaluator = DatafileEvaluator(datafilePath: path, cacheDirectory: dotDbuild + "/datafile")
+        if let limit = ProcessInfo.processInfo.environment["DBUILD_EVAL_TIMEOUT"].flatMap(Double.init) {
+            evaluator.timeLimitSeconds = limit
+        }
+        let description = try evaluator.load()
+        do {
+            graph = try Graph(description, datafile: String(path.split(separator: "/").last ?? "Datafile"))
+        } catch let error as GraphError {
+            throw DbuildFailure.graph(GraphErrorText(text: error.description))
+        }
+    }
+
+    /// Opens `.dbuild/state.db`: read-only commands never create or change it.
+    func openState(readOnly: Bool) throws -> StateStore {
+        if !readOnly { try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true) }
+        do {
+            return try StateStore(path: dotDbuild + "/state.db", readOnly: readOnly)
+        } catch {
+            throw DbuildFailure.usage("\(error)")
+        }
+    }
+
+    /// The selected steps and everything they need, as a mask.
+    func select(_ targets: [String]) throws -> (roots: [Int], needed: [Bool]) {
+        do {
+            let roots = try Selection.resolve(targets, in: graph)
+            return (roots, Selection.closure(of: roots, in: graph))
+        } catch let error as GraphError {
+            throw DbuildFailure.graph(GraphErrorText(text: error.description))
+        }
+    }
+
+    /// A scanner over the current files and recorded state.
+    func scanner(state: StateStore, forced: Bool) throws -> StalenessScanner {
+        let statuses = FileStatusCache(graph: graph, fileSystem: fileSystem)
+        let hashes = ContentHashes(fileSystem: fileSystem, cache: try state.loadHashCache())
+        return StalenessScanner(graph: graph, statuses: statuses, hashes: hashes, records: try state.loadRecords(),
+                                interrupted: try state.loadInterrupted(), forced: forced)
+    }
+
+    func scan(_ scanner: StalenessScanner, needed: [Bool]) throws -> [StaleReason?] {
+        do {
+            return try scanner.scan(needed: needed)
+        } catch let error as GraphError {
+            throw DbuildFailure.graph(GraphErrorText(text: error.description))
+        }
+    }
+}

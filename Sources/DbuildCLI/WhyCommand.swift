@@ -1,0 +1,34 @@
+import ArgumentParser
+import Targets
+
+/// `dbuild why X`: the chain of reasons that makes one step run (or the statement that it will not).
+struct WhyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "why", abstract: "Explain why a step would run.")
+
+    @OptionGroup var project: ProjectOptions
+    @Argument(help: "A step name or an output path.") var target: String
+
+    func run() throws {
+        let project = try Project(options: self.project)
+        let graph = project.graph
+        let (roots, needed) = try project.select([target])
+        guard roots.count == 1 else {
+            throw DbuildFailure.usage("'\(target)' names \(roots.count) steps; `dbuild why` explains one — give a full step name "
+                + "such as \(graph.name(roots[0]))")
+        }
+        let state = try project.openState(readOnly: true)
+        let reasons = try project.scan(try project.scanner(state: state, forced: false), needed: needed)
+        var step = roots[0]
+        guard reasons[step] != nil else {
+            print("\(graph.name(step)) is up to date: its outputs exist and nothing it depends on changed.")
+            return
+        }
+        var indent = ""
+        while let reason = reasons[step] {
+            print("\(indent)\(graph.name(step)) will run: \(reason.text(in: graph))")
+            guard case .upstream(let upstream) = reason else { break }
+            step = Int(upstream)
+            indent += "  "
+        }
+    }
+}

@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Collects the rules a Datafile declares and expands them, in declaration order, into a
+/// `GraphDescription`. Lives only inside the evaluator process.
+final class DatafileBuilder {
+    nonisolated(unsafe) static let shared = DatafileBuilder()
+
+    private var rules: [Rule] = []
+    private var graph = GraphDescription()
+    private var interned: [String: UInt32] = [:]
+    /// Per expanded rule: name → its steps, and every "/"-prefix of a name → steps under it. Built on
+    /// first reference only, since most rules are never referenced by name.
+    private var ruleIndex: [String: Int] = [:]
+    private var ruleSteps: [Range<Int>] = []
+    private var nameIndex: [Int: [String: [Int]]] = [:]
+
+    func declare(_ rule: Rule) {
+        let name = rule.description.name
+        if name.isEmpty || name.contains("/") || name.contains(" ") || name == "all" {
+            rule.declaration.fail("rule name \"\(name)\" is not usable; a rule name is one word without '/' or spaces, and not 'all'")
+        }
+        if let earlier = rules.first(where: { $0.description.name == name }) {
+            rule.declaration.fail("rule \(name) is declared twice (first at line \(earlier.declaration.line)); give each rule its own name")
+        }
+        for (key, values) in rule.grid {
+            if values.isEmpty { rule.declaration.fail("rule \(name): parameter '\(key)' has no values; give it at least one") }
+            if key.isEmpty || ["inputs", "outputs", "recipe", "name", "rule", "input", "output"].contains(key) {
+                rule.declaration.fail("rule \(name): '\(key)' cannot be a parameter name; choose another")
+            }
+            for v in values where v.isEmpty || v.contains("/") {
+                rule.declaration.fail("rule \(name): parameter '\(key)' has value \"\(v)\"; a value must be non-empty and contain no '/'")
+            }
+        }
+        let combinations = rule.grid.reduce(1) { $0.multipliedReportingOverflow(by: $1.values.count).partialValue }
+        if combinations > 50_000_000 || combinations < 0 {
+            rule.declaration.fail("rule \(name) expands to \(combinations) steps; dbuild handles up to 50,000,000 — split the grid")
+        }
+        ruleIndex[name] = rules.count
+        rules.append(rule)
+    }
+
+    private func intern(_ s: String) -> UInt32 {
+        if let id = interned[s] { return id }
+        let id = UInt32(graph.strings.count)
+        graph.strings.append(s)
+        interned[s] = id
+        return id
+    }
+
+    /// Expands every rule and returns the graph. Called once, after the Datafile's top-level code ran.
+    func build() -> GraphDescription {
+        for (index, rule) in rules.enumerated() {
+            _ = intern(rule.description.name)
+            rule.description.parameterNames.forEach { _ = intern($0) }
+            let r = rule.description.resources
+            [r.partition, r.account, r.qos, r.constraint].compactMap { $0 }.forEach { _ = intern($0) }
+            r.extraFlags.forEach { _ = intern($0) }
+            graph.rules.append(rule.description)
+            let first = graph.stepCount
+            expand(rule, ruleNumber: UInt32(index))
+            ruleSteps.append(first..<graph.stepCount)
+        }
+        return graph
+    }
+
+    private func expand(_ rule: Rule, ruleNumber: UInt32) {
+        let names = rule.grid.map(\.name)
+        var counters = [Int](repeating: 0, count: rule.grid.count)
+        var values = rule.grid.map { $0.values[0] }
+        while true {
+            let step = Step(rule: rule.description.name, parameterNames: names, parameterValues: values,
+                            declaration: rule.declaration)
+            rule.body(step)
+            if !step.isSkipped { append(step, ruleNumber: ruleNumber) }
+            // Odometer over the grid, last parameter fastest.
+            var position = rule.grid.count - 1
+            while position >= 0 {
+                counters[position] += 1
+                if counters[position] < rule.grid[position].values.count {
+                    values[position] = rule.grid[position].values[counters[position]]
+                    break
+                }
+                counters[position] = 0
+                values[position] = rule.grid[position].values[0]
+                position -= 1
+            }
+            if position < 0 { return }
+        }
+    }
+
+    private func append(_ step: Step, ruleNumber: UInt32) {
+        if step.outputs.isEmpty {
+            step.declaration.fail("step \(step.name) declares no outputs; set s.outputs to the files its recipe writes")
+        }
+        if step.recipe.isEmpty {
+            step.declaration.fail("step \(step.name) has no recipe; set s.recipe to the shell command that makes its outputs")
+        }
+        for path in step.inputs + step.outputs where path.isEmpty {
+            step.declaration.fail("step \(step.name) has an empty path among its inputs or outputs; remove it")
+        }
+        graph.stepRule.append(ruleNumber)
+        for v in step.parameterValues { graph.parameterIDs.append(intern(v)) }
+        graph.parameterStart.append(UInt32(graph.parameterIDs.count))
+        for p in step.inputs { graph.inputIDs.append(intern(normalizedPath(p))) }
+        graph.inputStart.append(UInt32(graph.inputIDs.count))
+        for p in step.outputs { graph.outputIDs.append(intern(normalizedPath(p))) }
+        graph.outputStart.append(UInt32(graph.outputIDs.count))
+        graph.recipeIDs.append(intern(step.recipe))
+    }
+
+    func outputs(of selection: String, referencedFrom step: Step) -> [String] {
+        let ruleName = String(selection.split(separator: "/", maxSplits: 1).first ?? "")
+        guard let rule = ruleIndex[ruleName], rule < ruleSteps.count else {
+            step.declaration.fail("step \(step.name) refers to \"\(selection)\", but no rule \(ruleName) is declared above it; declare that rule first")
+        }
+        if nameIndex[rule] == nil { nameIndex[rule] = buildNameIndex(rule) }
+        guard let steps = nameIndex[rule]![selection] else {
+            step.declaration.fail("step \(step.name) refers to \"\(selection)\", which names no step of rule \(ruleName) and no prefix of one")
+        }
+        return steps.flatMap { s in graph.outputs(ofStep: s).map { graph.strings[Int($0)] } }
+    }
+
+    private func buildNameIndex(_ rule: Int) -> [String: [Int]] {
+        var index: [String: [Int]] = [:]
+        for step in ruleSteps[rule] {
+            var prefix = graph.rules[rule].name
+            index[prefix, default: []].append(step)
+            for id in graph.parameters(ofStep: step) {
+                prefix += "/" + graph.strings[Int(id)]
+                index[prefix, default: []].append(step)
+            }
+        }
+        return index
+    }
+}
+
+/// Exit status of an evaluator that found a mistake in the Datafile (as opposed to crashing).
+public let datafileErrorExitStatus: Int32 = 65
+
+func reportDatafileError(_ message: String) -> Never {
+    let text = Array((message + "\n").utf8)
+    _ = text.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count) }
+    exit(datafileErrorExitStatus)
+}
+
+/// Called by the evaluator's generated epilogue: expands the declared rules and writes the graph.
+public func _writeDatafileGraph(to path: String) {
+    let bytes = DatafileBuilder.shared.build().encoded()
+    guard let file = fopen(path, "wb") else { reportDatafileError("dbuild evaluator: cannot write \(path)") }
+    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+    if written != bytes.count || fclose(file) != 0 { reportDatafileError("dbuild evaluator: short write to \(path)") }
+}
+
+/// For tests of the DSL: expands what has been declared so far without a file.
+public func _currentDatafileGraph() -> GraphDescription {
+    DatafileBuilder.shared.build()
+}

@@ -1,0 +1,58 @@
+/// One rule as the Datafile declared it: its parameters, resources, staleness policy and expectations.
+public struct RuleDescription: Equatable, Sendable {
+    public var name: String
+    public var line: Int                 // line in the Datafile, for messages
+    public var parameterNames: [String]
+    public var staleness: Staleness = .mtime
+    public var resources = Resources()
+    public var minimumOutputBytes: Int = 0
+    public var keepsOutputsOnFailure = false
+
+    public init(name: String, line: Int, parameterNames: [String]) {
+        self.name = name
+        self.line = line
+        self.parameterNames = parameterNames
+    }
+}
+
+/// The whole evaluated Datafile: rules and their steps, stored flat (one array per field, strings
+/// interned) so that a million steps cost tens of megabytes and decode in well under a second.
+public struct GraphDescription: Sendable {
+    public var strings: [String] = []
+    public var rules: [RuleDescription] = []
+    /// Per step: its rule's index.
+    public var stepRule: [UInt32] = []
+    /// Per step, `rules[stepRule[i]].parameterNames.count` string ids, concatenated.
+    public var parameterIDs: [UInt32] = []
+    public var parameterStart: [UInt32] = [0]
+    /// Inputs of step i are `inputIDs[inputStart[i] ..< inputStart[i + 1]]`; outputs likewise.
+    public var inputIDs: [UInt32] = []
+    public var inputStart: [UInt32] = [0]
+    public var outputIDs: [UInt32] = []
+    public var outputStart: [UInt32] = [0]
+    public var recipeIDs: [UInt32] = []
+
+    public init() {}
+
+    public var stepCount: Int { stepRule.count }
+
+    public func parameters(ofStep step: Int) -> ArraySlice<UInt32> {
+        parameterIDs[Int(parameterStart[step])..<Int(parameterStart[step + 1])]
+    }
+    public func inputs(ofStep step: Int) -> ArraySlice<UInt32> {
+        inputIDs[Int(inputStart[step])..<Int(inputStart[step + 1])]
+    }
+    public func outputs(ofStep step: Int) -> ArraySlice<UInt32> {
+        outputIDs[Int(outputStart[step])..<Int(outputStart[step + 1])]
+    }
+
+    /// The step's path-like name: its rule, then its parameter values (`LP/model7/r3`).
+    public func name(ofStep step: Int) -> String {
+        var name = rules[Int(stepRule[step])].name
+        for id in parameters(ofStep: step) {
+            name += "/"
+            name += strings[Int(id)]
+        }
+        return name
+    }
+}

@@ -1,0 +1,80 @@
+/// A rule: a recipe instantiated over a grid of parameters, one step per combination.
+///
+///     Rule("LP", over: ["model": models, "r": 0..<10]) { s in
+///         s.inputs = ["sims/\(s.model)/snap.h5"]
+///         s.outputs = (0..<40).map { "LP/\(s.model)/r\(s.r)/plane\($0).dat" }
+///         s.recipe = "make_planes {inputs} {outputs}"
+///     }
+///     .resources(cpus: 16, memory: "64G", time: "6:00:00")
+///     .staleness(.hash)
+public final class Rule {
+    var description: RuleDescription
+    let grid: [(name: String, values: [String])]
+    let body: (Step) -> Void
+    let declaration: Declaration
+
+    @discardableResult
+    public init(_ name: String, over grid: KeyValuePairs<String, any ParameterValues> = [:],
+                file: String = #filePath, line: Int = #line, _ body: @escaping (Step) -> Void) {
+        declaration = Declaration(file: file, line: line)
+        description = RuleDescription(name: name, line: line, parameterNames: grid.map(\.key))
+        self.grid = grid.map { ($0.key, $0.value.parameterValues) }
+        self.body = body
+        DatafileBuilder.shared.declare(self)
+    }
+
+    /// What each step needs. Memory like "4G", time like "6:00:00" or "90m"; the SLURM fields are
+    /// passed to sbatch as they are.
+    @discardableResult
+    public func resources(cpus: Int? = nil, memory: String? = nil, time: String? = nil,
+                          nodes: Int? = nil, tasksPerNode: Int? = nil, partition: String? = nil,
+                          account: String? = nil, qos: String? = nil, constraint: String? = nil,
+                          extra: [String]? = nil, line: Int = #line) -> Rule {
+        let here = Declaration(file: declaration.file, line: line)
+        func count(_ value: Int?, _ what: String, max: Int) -> Int? {
+            guard let value else { return nil }
+            guard value >= 1, value <= max else {
+                here.fail("rule \(description.name): \(what) = \(value) is out of range; use a whole number from 1 to \(max)")
+            }
+            return value
+        }
+        var r = description.resources
+        r.cpus = count(cpus, "cpus", max: 100_000) ?? r.cpus
+        r.nodes = count(nodes, "nodes", max: 100_000) ?? r.nodes
+        r.tasksPerNode = count(tasksPerNode, "tasksPerNode", max: 100_000) ?? r.tasksPerNode
+        do {
+            if let memory { r.memoryMB = try parseMemory(memory) }
+            if let time { r.timeSeconds = try parseTime(time) }
+        } catch {
+            here.fail("rule \(description.name): \(error)")
+        }
+        r.partition = partition ?? r.partition
+        r.account = account ?? r.account
+        r.qos = qos ?? r.qos
+        r.constraint = constraint ?? r.constraint
+        r.extraFlags = extra ?? r.extraFlags
+        description.resources = r
+        return self
+    }
+
+    /// How this rule judges that an input changed: `.mtime` (default) or `.hash`.
+    @discardableResult
+    public func staleness(_ policy: Staleness) -> Rule {
+        description.staleness = policy
+        return self
+    }
+
+    /// `dbuild verify` also requires every output of this rule to have at least this many bytes.
+    @discardableResult
+    public func expect(minBytes: Int) -> Rule {
+        description.minimumOutputBytes = max(0, minBytes)
+        return self
+    }
+
+    /// Keep a failed step's outputs (for recipes that checkpoint into their outputs and resume).
+    @discardableResult
+    public func keepOutputsOnFailure() -> Rule {
+        description.keepsOutputsOnFailure = true
+        return self
+    }
+}

@@ -1,0 +1,75 @@
+import Rules
+
+/// Turns command-line targets into steps: `all`, an exact step name, a name prefix (`LP/model7` is
+/// every step under it), or an output path. Unknown names get near-miss suggestions.
+public enum Selection {
+    public static func resolve(_ targets: [String], in graph: Graph) throws -> [Int] {
+        if targets.isEmpty || targets.contains("all") { return Array(0..<graph.stepCount) }
+        var chosen: [Int] = []
+        var seen = Set<Int>()
+        for target in targets {
+            let steps = try match(target, in: graph)
+            for s in steps where seen.insert(s).inserted { chosen.append(s) }
+        }
+        return chosen
+    }
+
+    static func match(_ rawTarget: String, in graph: Graph) throws -> [Int] {
+        var target = rawTarget
+        while target.count > 1 && target.hasSuffix("/") { target.removeLast() }
+        if let step = graph.step(named: target) { return [step] }
+        let prefix = target + "/"
+        let under = graph.names.indices.filter { graph.names[$0].hasPrefix(prefix) }
+        if !under.isEmpty { return under }
+        if let id = graph.pathID(normalizedPath(target)), graph.producer[Int(id)] >= 0 {
+            return [Int(graph.producer[Int(id)])]
+        }
+        throw GraphError.unknownTarget(name: rawTarget, suggestions: suggestions(for: target, in: graph))
+    }
+
+    /// Steps the chosen ones need, transitively, as a mask over all steps.
+    public static func closure(of roots: [Int], in graph: Graph) -> [Bool] {
+        var needed = [Bool](repeating: false, count: graph.stepCount)
+        var stack = roots
+        for r in roots { needed[r] = true }
+        while let step = stack.popLast() {
+            for dep in graph.dependencies(of: step) where !needed[Int(dep)] {
+                needed[Int(dep)] = true
+                stack.append(Int(dep))
+            }
+        }
+        return needed
+    }
+
+    /// Up to three rule names or name prefixes within a small edit distance.
+    static func suggestions(for target: String, in graph: Graph) -> [String] {
+        let depth = target.split(separator: "/").count
+        var candidates = Set(graph.description.rules.map(\.name))
+        if depth > 1 {
+            for name in graph.names {
+                candidates.insert(name.split(separator: "/").prefix(depth).joined(separator: "/"))
+                if candidates.count > 200_000 { break }
+            }
+        }
+        let limit = max(2, target.count / 3)
+        return candidates.map { ($0, editDistance($0, target)) }
+            .filter { $0.1 <= limit }
+            .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+            .prefix(3).map(\.0)
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0...b.count)
+        var current = previous
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,43 @@
+/// Why a step must run: the first check that failed, in the order staleness checks them.
+public enum StaleReason: Equatable, Sendable {
+    /// A declared output does not exist.
+    case missingOutput(path: UInt32)
+    /// `-B/--always-make`.
+    case forced
+    /// dbuild was stopped while this step ran; its outputs are not trusted.
+    case interrupted
+    /// The recipe text, parameters or declared paths differ from the last successful build.
+    case signatureChanged
+    /// mtime policy: this input is newer than the oldest output.
+    case inputNewer(path: UInt32)
+    /// hash policy: this input's content differs from the last build's.
+    case inputChanged(path: UInt32)
+    /// A step this one needs will run first.
+    case upstream(step: Int32)
+
+    /// The short kind, for grouping and JSON.
+    public var kind: String {
+        switch self {
+        case .missingOutput: return "missing output"
+        case .forced: return "forced"
+        case .interrupted: return "interrupted"
+        case .signatureChanged: return "recipe changed"
+        case .inputNewer: return "input newer"
+        case .inputChanged: return "input changed"
+        case .upstream: return "upstream will run"
+        }
+    }
+
+    /// The reason as a person reads it: `missing output: LP/model1/r0/plane3.dat`.
+    public func text(in graph: Graph) -> String {
+        switch self {
+        case .missingOutput(let path): return "missing output: \(graph.string(path))"
+        case .forced: return "forced (-B)"
+        case .interrupted: return "interrupted: the last run of this step did not finish"
+        case .signatureChanged: return "recipe changed: recipe, parameters or declared files differ from the last build"
+        case .inputNewer(let path): return "input newer: \(graph.string(path))"
+        case .inputChanged(let path): return "input changed: \(graph.string(path))"
+        case .upstream(let step): return "upstream will run: \(graph.name(Int(step)))"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Rules
+
+/// Decides, for each needed step, whether it must run and why. Pure decision: it reads files'
+/// status and hashes and the recorded state, and changes nothing.
+///
+/// Checks, in order: an output missing; forced; interrupted; signature changed; an input changed (by
+/// mtime or by content, per rule); an upstream step will run. A step with outputs present but no record
+/// (made before dbuild, or by hand) is judged by mtime alone, like make, and never silently rebuilt.
+public final class StalenessScanner {
+    public let graph: Graph
+    public let statuses: FileStatusCache
+    public let hashes: ContentHashes
+    public let records: [String: StepRecord]
+    public let interrupted: Set<String>
+    public let forced: Bool
+
+    public init(graph: Graph, statuses: FileStatusCache, hashes: ContentHashes, records: [String: StepRecord],
+                interrupted: Set<String>, forced: Bool) {
+        self.graph = graph
+        self.statuses = statuses
+        self.hashes = hashes
+        self.records = records
+        self.interrupted = interrupted
+        self.forced = forced
+    }
+
+    /// Reasons for every needed step (nil: up to date), walking in topological order so that
+    /// "upstream will run" is known. Throws when a needed source file is missing.
+    public func scan(needed: [Bool]) throws -> [StaleReason?] {
+        var reasons = [StaleReason?](repeating: nil, count: graph.stepCount)
+        for step32 in graph.topologicalOrder where needed[Int(step32)] {
+            let step = Int(step32)
+            try checkSources(of: step)
+            if let own = ownReason(step) {
+                reasons[step] = own
+            } else if let upstream = graph.dependencies(of: step).first(where: { reasons[Int($0)] != nil }) {
+                reasons[step] = .upstream(step: upstream)
+            }
+        }
+        return reasons
+    }
+
+    private func checkSources(of step: Int) throws {
+        for id in graph.description.inputs(ofStep: step) where graph.producer[Int(id)] < 0 {
+            if statuses.status(id) == nil {
+                throw GraphError.missingSource(path: graph.string(id), neededBy: graph.name(step), place: graph.place(of: step))
+            }
+        }
+    }
+
+    /// The step's own reason to run, ignoring upstream steps (they are done, or will not run).
+    public func ownReason(_ step: Int) -> StaleReason? {
+        let d = graph.description
+        var oldestOutput = Int64.max
+        for id in d.outputs(ofStep: step) {
+            guard let status = statuses.status(id) else { return .missingOutput(path: id) }
+            oldestOutput = min(oldestOutput, status.mtimeNanos)
+        }
+        if forced { return .forced }
+        let name = graph.name(step)
+        if interrupted.contains(name) { return .interrupted }
+        guard let record = records[name] else { return newerInput(step, than: oldestOutput) }
+        if record.signature != StepSignature.of(step, in: graph) { return .signatureChanged }
+        switch graph.rule(of: step).staleness {
+        case .mtime:
+            return newerInput(step, than: oldestOutput)
+        case .hash:
+            let inputs = d.inputs(ofStep: step)
+            guard record.inputHashes.count == inputs.count else { return .signatureChanged }
+            for (i, id) in inputs.enumerated() where hashes.hash(graph.string(id)) != record.inputHashes[i] {
+                return .inputChanged(path: id)
+            }
+            return nil
+        }
+    }
+
+    private func newerInput(_ step: Int, than oldestOutput: Int64) -> StaleReason? {
+        for id in graph.description.inputs(ofStep: step) {
+            if let status = statuses.status(id), status.mtimeNanos > oldestOutput { return .inputNewer(path: id) }
+        }
+        return nil
+    }
+
+    /// Content hashes of a step's inputs (hash policy) for its record.
+    public func inputHashes(of step: Int) -> [UInt64] {
+        guard graph.rule(of: step).staleness == .hash else { return [] }
+        return graph.description.inputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 }
+    }
+
+    public func outputHashes(of step: Int) -> [UInt64] {
+        guard graph.rule(of: step).staleness == .hash || graph.dependents(of: step).contains(where: {
+            graph.rule(of: Int($0)).staleness == .hash
+        }) else { return [] }
+        return graph.description.outputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 }
+    }
+}

@@ -1,0 +1,249 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What dbuild remembers about one step's last successful build.
+public struct StepRecord: Equatable, Sendable {
+    /// Hash of the recipe text, parameters, input and output paths (see `StepSignature`).
+    public var signature: UInt64
+    /// Content hashes of the inputs, in declaration order, when the rule's policy is `hash`.
+    public var inputHashes: [UInt64]
+    /// Content hashes of the outputs, when the rule's policy is `hash` (for early cutoff).
+    public var outputHashes: [UInt64]
+    public var finishedAt: Double
+    public var duration: Double
+
+    public init(signature: UInt64, inputHashes: [UInt64] = [], outputHashes: [UInt64] = [],
+                finishedAt: Double = 0, duration: Double = 0) {
+        self.signature = signature
+        self.inputHashes = inputHashes
+        self.outputHashes = outputHashes
+        self.finishedAt = finishedAt
+        self.duration = duration
+    }
+}
+
+/// The last failure of a step, for `dbuild status` and the build summary.
+public struct FailureRecord: Equatable, Sendable {
+    public var exitStatus: Int
+    public var logPath: String
+    public var message: String
+    public var failedAt: Double
+
+    public init(exitStatus: Int, logPath: String, message: String, failedAt: Double) {
+        self.exitStatus = exitStatus
+        self.logPath = logPath
+        self.message = message
+        self.failedAt = failedAt
+    }
+}
+
+// Schema, version 1. One row per step that last built successfully (`steps`), per step started and not
+// yet finished (`running`: its outputs are untrusted after a crash), per file whose content hash is
+// cached (`file_hashes`, valid while size, mtime and inode match) and per step whose last run failed.
+// Each finished step is its own transaction, so killing dbuild loses at most the steps still running.
+private let schemaVersion = 1
+private let schema = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS steps(name TEXT PRIMARY KEY, signature INTEGER NOT NULL,
+    input_hashes BLOB, output_hashes BLOB, finished_at REAL NOT NULL, duration REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS running(name TEXT PRIMARY KEY, started_at REAL NOT NULL, pid INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS file_hashes(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL, hash INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS failures(name TEXT PRIMARY KEY, exit_status INTEGER NOT NULL, log_path TEXT NOT NULL,
+    message TEXT NOT NULL, failed_at REAL NOT NULL) WITHOUT ROWID;
+"""
+
+/// The state database could not be used; the message says why and what to do.
+public struct StateStoreError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// `.dbuild/state.db`: step records, interrupted steps, cached content hashes, failures.
+/// Only the dbuild process the user started writes it.
+public final class StateStore {
+    private let database: SQLiteDatabase
+    public let path: String
+    public let isReadOnly: Bool
+
+    /// Opens (and creates, unless `readOnly`) the store. A read-only open of a missing file gives an
+    /// empty in-memory store, so that a dry run creates nothing.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        self.isReadOnly = readOnly
+        let exists = access(path, F_OK) == 0
+        do {
+            if readOnly && !exists {
+                database = try SQLiteDatabase(path: ":memory:", readOnly: false)
+                try database.execute(schema)
+                return
+            }
+            database = try SQLiteDatabase(path: path, readOnly: readOnly)
+            if !readOnly {
+                try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+                try database.execute(schema)
+            }
+            try checkVersion()
+        } catch let error as SQLiteError {
+            throw StateStoreError(description: "\(path) cannot be read as dbuild state (\(error.description)); "
+                + "move it aside (mv \(path) \(path).broken) and run again: finished products are kept, and "
+                + "dbuild re-checks them by their timestamps")
+        }
+    }
+
+    private func checkVersion() throws {
+        let read = try database.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+        if try read.step() {
+            let found = Int(read.string(0)) ?? -1
+            if found != schemaVersion {
+                throw StateStoreError(description: "\(path) has state schema version \(found); this dbuild "
+                    + "reads version \(schemaVersion). Use the matching dbuild, or move the file aside")
+            }
+        } else if !isReadOnly {
+            try database.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '\(schemaVersion)')")
+        }
+    }
+
+    // MARK: steps
+
+    public func loadRecords() throws -> [String: StepRecord] {
+        let query = try database.prepare("SELECT name, signature, input_hashes, output_hashes, finished_at, duration FROM steps")
+        var records: [String: StepRecord] = [:]
+        while try query.step() {
+            records[query.string(0)] = StepRecord(
+                signature: UInt64(bitPattern: query.int64(1)),
+                inputHashes: Self.hashes(from: query.blob(2)), outputHashes: Self.hashes(from: query.blob(3)),
+                finishedAt: query.double(4), duration: query.double(5))
+        }
+        return records
+    }
+
+    /// Steps that were started and never reported back: a crash or kill happened while they ran.
+    public func loadInterrupted() throws -> Set<String> {
+        let query = try database.prepare("SELECT name FROM running")
+        var names = Set<String>()
+        while try query.step() { names.insert(query.string(0)) }
+        return names
+    }
+
+    public func loadFailures() throws -> [String: FailureRecord] {
+        let query = try database.prepare("SELECT name, exit_status, log_path, message, failed_at FROM failures")
+        var failures: [String: FailureRecord] = [:]
+        while try query.step() {
+            failures[query.string(0)] = FailureRecord(exitStatus: Int(query.int64(1)), logPath: query.string(2),
+                                                      message: query.string(3), failedAt: query.double(4))
+        }
+        return failures
+    }
+
+    private lazy var markStartedStatement = try? database.prepare(
+        "INSERT OR REPLACE INTO running(name, started_at, pid) VALUES (?, ?, ?)")
+
+    /// Committed before the recipe starts, so a crash leaves a trace that the step's outputs are suspect.
+    public func markStarted(_ names: [String], at time: Double) throws {
+        guard let statement = markStartedStatement else { throw StateStoreError(description: "cannot prepare") }
+        try database.transaction {
+            for name in names {
+                statement.bind(1, name); statement.bind(2, time); statement.bind(3, Int64(getpid()))
+                try statement.run()
+            }
+        }
+    }
+
+    public func recordSuccess(_ name: String, _ record: StepRecord) throws {
+        try database.transaction {
+            let upsert = try database.prepare("""
+                INSERT OR REPLACE INTO steps(name, signature, input_hashes, output_hashes, finished_at, duration)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            upsert.bind(1, name); upsert.bind(2, Int64(bitPattern: record.signature))
+            upsert.bind(3, Self.blob(record.inputHashes)); upsert.bind(4, Self.blob(record.outputHashes))
+            upsert.bind(5, record.finishedAt); upsert.bind(6, record.duration)
+            try upsert.run()
+            try delete(name, from: "running")
+            try delete(name, from: "failures")
+        }
+    }
+
+    public func recordFailure(_ name: String, _ failure: FailureRecord) throws {
+        try database.transaction {
+            let insert = try database.prepare("""
+                INSERT OR REPLACE INTO failures(name, exit_status, log_path, message, failed_at) VALUES (?, ?, ?, ?, ?)
+                """)
+            insert.bind(1, name); insert.bind(2, Int64(failure.exitStatus)); insert.bind(3, failure.logPath)
+            insert.bind(4, failure.message); insert.bind(5, failure.failedAt)
+            try insert.run()
+            try delete(name, from: "running")
+            try delete(name, from: "steps")
+        }
+    }
+
+    /// Forgets a step: its outputs were removed (by `clean`, or after an interruption).
+    public func forget(_ names: [String]) throws {
+        try database.transaction {
+            for name in names {
+                for table in ["steps", "running", "failures"] { try delete(name, from: table) }
+            }
+        }
+    }
+
+    private func delete(_ name: String, from table: String) throws {
+        let statement = try database.prepare("DELETE FROM \(table) WHERE name = ?")
+        statement.bind(1, name)
+        try statement.run()
+    }
+
+    // MARK: content hash cache
+
+    public func loadHashCache() throws -> [String: CachedHash] {
+        let query = try database.prepare("SELECT path, size, mtime_ns, inode, hash FROM file_hashes")
+        var cache: [String: CachedHash] = [:]
+        while try query.step() {
+            cache[query.string(0)] = CachedHash(size: query.int64(1), mtimeNanos: query.int64(2),
+                                                inode: UInt64(bitPattern: query.int64(3)),
+                                                hash: UInt64(bitPattern: query.int64(4)))
+        }
+        return cache
+    }
+
+    public func saveHashes(_ entries: [String: CachedHash]) throws {
+        guard !entries.isEmpty, !isReadOnly else { return }
+        try database.transaction {
+            let upsert = try database.prepare(
+                "INSERT OR REPLACE INTO file_hashes(path, size, mtime_ns, inode, hash) VALUES (?, ?, ?, ?, ?)")
+            for (path, entry) in entries {
+                upsert.bind(1, path); upsert.bind(2, entry.size); upsert.bind(3, entry.mtimeNanos)
+                upsert.bind(4, Int64(bitPattern: entry.inode)); upsert.bind(5, Int64(bitPattern: entry.hash))
+                try upsert.run()
+            }
+        }
+    }
+
+    /// SQLite's own consistency check; "ok" when healthy.
+    public func integrityCheck() throws -> String {
+        let query = try database.prepare("PRAGMA integrity_check")
+        return try query.step() ? query.string(0) : "no answer"
+    }
+
+    // MARK: encoding
+
+    static func blob(_ hashes: [UInt64]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(hashes.count * 8)
+        for h in hashes { withUnsafeBytes(of: h.littleEndian) { bytes.append(contentsOf: $0) } }
+        return bytes
+    }
+
+    static func hashes(from bytes: [UInt8]) -> [UInt64] {
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(bytes.count / 8)
+        var start = 0
+        while start + 8 <= bytes.count {
+            var value: UInt64 = 0
+            for i in 0..<8 { value |= UInt64(bytes[start + i]) << UInt64(8 * i) }
+            hashes.append(value)
+            start += 8
+        }
+        return hashes
+    }
+}

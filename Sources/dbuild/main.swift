@@ -1,0 +1,2 @@
+import DbuildCLI
+DbuildCommand.main()
