@@ -77,7 +77,7 @@ struct DatafileEvaluator {
         try main.write(toFile: mainPath, atomically: true, encoding: .utf8)
         let temporary = entry + "/evaluator.partial"
         let swiftc = try Self.findCompiler()
-        let arguments = [swiftc, "-swift-version", "5", "-Onone", "-module-cache-path", Self.moduleCache(),
+        let arguments = [swiftc, "-swift-version", "5", "-diagnostic-style", "llvm", "-Onone", "-module-cache-path", Self.moduleCache(),
                          "-I", rulesDirectory + "/Modules", "-L", rulesDirectory, "-lRulesStatic",
                          "-module-name", "DatafileEvaluator", mainPath, "-o", temporary]
         let (exit, output) = try ChildProcess.run(arguments)

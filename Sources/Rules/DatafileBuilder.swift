@@ -28,7 +28,7 @@ final class DatafileBuilder {
         }
         for (key, values) in rule.grid {
             if values.isEmpty { rule.declaration.fail("rule \(name): parameter '\(key)' has no values; give it at least one") }
-            if key.isEmpty || ["inputs", "outputs", "recipe", "name", "rule", "input", "output"].contains(key) {
+            if key.isEmpty || ["inputs", "outputs", "recipe", "name", "rule", "input", "output", "tools", "tool"].contains(key) {
                 rule.declaration.fail("rule \(name): '\(key)' cannot be a parameter name; choose another")
             }
             for v in values where v.isEmpty || v.contains("/") {
@@ -99,17 +99,18 @@ final class DatafileBuilder {
         if step.recipe.isEmpty {
             step.declaration.fail("step \(step.name) has no recipe; set s.recipe to the shell command that makes its outputs")
         }
-        for path in step.inputs + step.outputs where path.isEmpty {
+        for path in step.inputs + step.tools + step.outputs where path.isEmpty {
             step.declaration.fail("step \(step.name) has an empty path among its inputs or outputs; remove it")
         }
         graph.stepRule.append(ruleNumber)
         for v in step.parameterValues { graph.parameterIDs.append(intern(v)) }
         graph.parameterStart.append(UInt32(graph.parameterIDs.count))
-        for p in step.inputs { graph.inputIDs.append(intern(normalizedPath(p))) }
+        for p in step.inputs + step.tools { graph.inputIDs.append(intern(normalizedPath(p))) }
         graph.inputStart.append(UInt32(graph.inputIDs.count))
         for p in step.outputs { graph.outputIDs.append(intern(normalizedPath(p))) }
         graph.outputStart.append(UInt32(graph.outputIDs.count))
         graph.recipeIDs.append(intern(step.recipe))
+        graph.toolCounts.append(UInt32(step.tools.count))
     }
 
     func outputs(of selection: String, referencedFrom step: Step) -> [String] {

@@ -31,6 +31,9 @@ public struct GraphDescription: Sendable {
     public var outputIDs: [UInt32] = []
     public var outputStart: [UInt32] = [0]
     public var recipeIDs: [UInt32] = []
+    /// Per step: how many of its inputs, at the end of the list, are tools (scripts the recipe runs):
+    /// inputs for staleness, left out of `{inputs}`.
+    public var toolCounts: [UInt32] = []
 
     public init() {}
 

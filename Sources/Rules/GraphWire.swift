@@ -1,6 +1,6 @@
 // The evaluator → dbuild wire format ("graph.bin"), little-endian:
 //
-//   "DBUILDG2"
+//   "DBUILDG3"
 //   u32 string count, then each string as u32 byte length + UTF-8 bytes
 //   u32 rule count, then per rule: name, line, parameter names, staleness, resources, expectations
 //   u32 step count, then per step: rule, parameter ids, inputs, outputs, recipe id
@@ -8,7 +8,7 @@
 // Strings are interned once and referenced by index. A custom binary format because JSON of 10^6
 // steps takes ~30 s to round-trip and this one well under 2 s; the magic carries the version.
 
-private let magic: [UInt8] = Array("DBUILDG2".utf8)
+private let magic: [UInt8] = Array("DBUILDG3".utf8)
 private let noString = UInt32.max
 
 /// Appends little-endian values to a byte buffer.
@@ -102,6 +102,7 @@ extension GraphDescription {
             w.ids(inputs(ofStep: step))
             w.ids(outputs(ofStep: step))
             w.u32(recipeIDs[step])
+            w.u32(toolCounts[step])
         }
         return w.bytes
     }
@@ -157,6 +158,9 @@ extension GraphDescription {
                 let recipe = try r.u32()
                 guard recipe < stringCount else { throw WireReader.Truncated() }
                 g.recipeIDs.append(recipe)
+                let tools = try r.u32()
+                guard tools <= i else { throw WireReader.Truncated() }
+                g.toolCounts.append(tools)
             }
         } catch is WireReader.Truncated {
             throw GraphFormatError(description: "graph file is truncated or corrupt")

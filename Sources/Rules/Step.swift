@@ -1,7 +1,7 @@
 /// One instance of a rule, as the rule's closure fills it in: `s.model` reads a grid parameter;
 /// `inputs`, `outputs` and `recipe` are what the closure sets.
 ///
-/// In a recipe, `{input}`, `{inputs}`, `{output}`, `{outputs}`, `{name}` and `{<parameter>}` are
+/// In a recipe, `{input}`, `{inputs}`, `{tool}`, `{tools}`, `{output}`, `{outputs}`, `{name}` and `{<parameter>}` are
 /// replaced (shell-quoted) when the step runs; any other braces are left alone, so awk works as written.
 @dynamicMemberLookup
 public final class Step {
@@ -13,6 +13,9 @@ public final class Step {
     public var inputs: [String] = []
     public var outputs: [String] = []
     public var recipe: String = ""
+    /// Files the recipe runs (scripts, programs, configuration): a change to one makes the step
+    /// stale like any input, but they are not part of `{inputs}`.
+    public var tools: [String] = []
     var isSkipped = false
 
     init(rule: String, parameterNames: [String], parameterValues: [String], declaration: Declaration) {

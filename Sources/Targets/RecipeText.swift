@@ -1,16 +1,21 @@
-/// Fills a recipe's placeholders for one step: `{input}` / `{output}` (the first), `{inputs}` /
-/// `{outputs}` (all, space-separated), `{name}`, `{rule}` and `{<parameter>}`. Every value is
+/// Fills a recipe's placeholders for one step: `{input}` / `{output}` / `{tool}` (the first),
+/// `{inputs}` / `{outputs}` / `{tools}` (all, space-separated), `{name}`, `{rule}` and `{<parameter>}`. Every value is
 /// shell-quoted when it needs to be. Unknown `{...}` is left as written, so awk and shell braces work.
 public enum RecipeText {
     public static func expand(step: Int, in graph: Graph) -> String {
         let rule = graph.rule(of: step)
+        let all = graph.inputs(of: step)
+        let toolCount = Int(graph.description.toolCounts[step])
+        let inputs = all.dropLast(toolCount), tools = all.suffix(toolCount)
         var values: [String: String] = [
             "name": quote(graph.name(step)),
             "rule": quote(rule.name),
-            "inputs": graph.inputs(of: step).map(quote).joined(separator: " "),
+            "inputs": inputs.map(quote).joined(separator: " "),
             "outputs": graph.outputs(of: step).map(quote).joined(separator: " "),
-            "input": graph.inputs(of: step).first.map(quote) ?? "",
+            "tools": tools.map(quote).joined(separator: " "),
+            "input": inputs.first.map(quote) ?? "",
             "output": graph.outputs(of: step).first.map(quote) ?? "",
+            "tool": tools.first.map(quote) ?? "",
         ]
         for (key, value) in zip(rule.parameterNames, graph.parameters(of: step)) { values[key] = quote(value) }
         return substitute(graph.recipe(of: step), values)

@@ -1,0 +1,45 @@
+import Testing
+@testable import Rules
+
+@Suite struct GraphWireTests {
+    static func sample() -> GraphDescription {
+        var g = GraphDescription()
+        g.strings = ["LP", "model", "m1", "in.txt", "out.txt", "run {input}", "tool.sh", "mesh é ü"]
+        var rule = RuleDescription(name: "LP", line: 7, parameterNames: ["model"])
+        rule.staleness = .hash
+        rule.resources.cpus = 4
+        rule.resources.memoryMB = 2048
+        rule.resources.partition = "m1"
+        rule.resources.extraFlags = ["mesh é ü"]
+        rule.minimumOutputBytes = 10
+        g.rules = [rule]
+        g.stepRule = [0]
+        g.parameterIDs = [2]; g.parameterStart = [0, 1]
+        g.inputIDs = [3, 6]; g.inputStart = [0, 2]
+        g.outputIDs = [4]; g.outputStart = [0, 1]
+        g.recipeIDs = [5]
+        g.toolCounts = [1]
+        return g
+    }
+
+    @Test func roundTripKeepsEveryField() throws {
+        let original = Self.sample()
+        let decoded = try GraphDescription.decode(original.encoded())
+        #expect(decoded.strings == original.strings)
+        #expect(decoded.rules == original.rules)
+        #expect(decoded.inputIDs == [3, 6])
+        #expect(decoded.toolCounts == [1])
+        #expect(decoded.name(ofStep: 0) == "LP/m1")
+    }
+
+    @Test func truncatedFileIsAnErrorNotACrash() {
+        let bytes = Self.sample().encoded()
+        for cut in stride(from: 0, to: bytes.count - 1, by: 3) {
+            #expect(throws: (any Error).self) { try GraphDescription.decode(Array(bytes[0..<cut])) }
+        }
+    }
+
+    @Test func foreignFileIsRejected() {
+        #expect(throws: GraphFormatError.self) { try GraphDescription.decode(Array("{\"json\": true}".utf8)) }
+    }
+}
