@@ -23,9 +23,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dbuild", dependencies: ["DbuildCLI"]),
+        // Fakes for the engine tests: an in-memory file system with its own clock, a graph builder,
+        // a backend that "runs" steps by writing their outputs.
+        .target(name: "TestSupport", dependencies: ["Rules", "Targets", "Backends"], path: "Tests/TestSupport"),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
-        .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules"]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets"]),
+        .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules", "TestSupport"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets", "Rules", "TestSupport"]),
         .testTarget(name: "DbuildTests", dependencies: ["DbuildCLI", "Targets"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -31,7 +31,7 @@ public final class StalenessScanner {
         for step32 in graph.topologicalOrder where needed[Int(step32)] {
             let step = Int(step32)
             try checkSources(of: step)
-            if let own = ownReason(step) {
+            if let own = ownReason(step, pending: reasons) {
                 reasons[step] = own
             } else if let upstream = graph.dependencies(of: step).first(where: { reasons[Int($0)] != nil }) {
                 reasons[step] = .upstream(step: upstream)
@@ -48,8 +48,9 @@ public final class StalenessScanner {
         }
     }
 
-    /// The step's own reason to run, ignoring upstream steps (they are done, or will not run).
-    public func ownReason(_ step: Int) -> StaleReason? {
+    /// The step's own reason to run. Inputs whose producer is `pending` (will run first) are not
+    /// compared: they are about to be remade, and whether that matters is decided after it happens.
+    public func ownReason(_ step: Int, pending: [StaleReason?]? = nil) -> StaleReason? {
         let d = graph.description
         var oldestOutput = Int64.max
         for id in d.outputs(ofStep: step) {
@@ -59,23 +60,28 @@ public final class StalenessScanner {
         if forced { return .forced }
         let name = graph.name(step)
         if interrupted.contains(name) { return .interrupted }
-        guard let record = records[name] else { return newerInput(step, than: oldestOutput) }
+        let upcoming: (UInt32) -> Bool = { id in
+            guard let pending else { return false }
+            let producer = self.graph.producer[Int(id)]
+            return producer >= 0 && pending[Int(producer)] != nil
+        }
+        guard let record = records[name] else { return newerInput(step, than: oldestOutput, skipping: upcoming) }
         if record.signature != StepSignature.of(step, in: graph) { return .signatureChanged }
         switch graph.rule(of: step).staleness {
         case .mtime:
-            return newerInput(step, than: oldestOutput)
+            return newerInput(step, than: oldestOutput, skipping: upcoming)
         case .hash:
             let inputs = d.inputs(ofStep: step)
             guard record.inputHashes.count == inputs.count else { return .signatureChanged }
-            for (i, id) in inputs.enumerated() where hashes.hash(graph.string(id)) != record.inputHashes[i] {
+            for (i, id) in inputs.enumerated() where !upcoming(id) && hashes.hash(graph.string(id)) != record.inputHashes[i] {
                 return .inputChanged(path: id)
             }
             return nil
         }
     }
 
-    private func newerInput(_ step: Int, than oldestOutput: Int64) -> StaleReason? {
-        for id in graph.description.inputs(ofStep: step) {
+    private func newerInput(_ step: Int, than oldestOutput: Int64, skipping upcoming: (UInt32) -> Bool) -> StaleReason? {
+        for id in graph.description.inputs(ofStep: step) where !upcoming(id) {
             if let status = statuses.status(id), status.mtimeNanos > oldestOutput { return .inputNewer(path: id) }
         }
         return nil
