@@ -32,7 +32,7 @@ public func parseMemory(_ text: String) throws -> Int {
     }
     let megabytes = number * scale
     guard megabytes < 1024 * 1024 * 1024 else {
-        throw ResourceError(description: "memory \"\(text)\" is absurdly large; write e.g. \"64G\"")
+        throw ResourceError(description: "memory \"\(text)\" is absurdly large; write e.g. \"4G\" or \"64G\"")
     }
     return max(1, Int(megabytes.rounded(.up)))
 }
@@ -42,7 +42,7 @@ public func parseTime(_ text: String) throws -> Int {
     let bad = ResourceError(description: "time \"\(text)\" is not a duration; write e.g. \"6:00:00\", \"1-12:00:00\", \"90m\" or \"2h\"")
     let suffixes: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
     if let last = text.last, let unit = suffixes[last] {
-        guard let number = Int(text.dropLast()), number > 0 else { throw bad }
+        guard let number = Int(text.dropLast()), number > 0, number * unit <= 366 * 86400 else { throw bad }
         return number * unit
     }
     var days = 0

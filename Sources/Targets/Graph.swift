@@ -170,7 +170,11 @@ public final class Graph {
             let deps = dependencyList[Int(dependencyStart[step])..<Int(dependencyStart[step + 1])]
             step = Int(deps.first { remaining[Int($0)] > 0 }!)
         }
-        let cycle = path[seenAt[step]!...].reversed().map { description.name(ofStep: $0) }
-        throw GraphError.cycle(steps: cycle + [cycle[0]])
+        // Shown in the direction data flows (producer → consumer), starting from the earliest-declared step.
+        var cycle = Array(path[seenAt[step]!...].reversed())
+        let first = cycle.firstIndex(of: cycle.min()!)!
+        cycle = Array(cycle[first...] + cycle[..<first])
+        let names = cycle.map { description.name(ofStep: $0) }
+        throw GraphError.cycle(steps: names + [names[0]])
     }
 }
