@@ -29,6 +29,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets", "Rules", "TestSupport"]),
-        .testTarget(name: "DbuildTests", dependencies: ["DbuildCLI", "Targets"], resources: [.copy("Fixtures")]),
+        // Scenario tests: the real dbuild executable on the projects in Tests/DbuildTests/Fixtures.
+        .testTarget(name: "DbuildTests", dependencies: ["TestSupport"], exclude: ["Fixtures", "Golden"]),
     ]
 )

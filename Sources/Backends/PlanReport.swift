@@ -31,8 +31,9 @@ public enum PlanReport {
             let counts = kindOrder.map { "\(kinds[$0]!) \($0)" }.joined(separator: ", ")
             out += "\n" + name.padding(to: width) + "  \(steps.count) step\(steps.count == 1 ? "" : "s") (\(counts))\n"
             let shown = showAll ? steps[...] : steps.prefix(perRuleLimit)
+            let nameWidth = shown.map { graph.name(Int($0)).count }.max() ?? 0
             for s in shown {
-                out += "  \(graph.name(Int(s)))  \(plan.reason(of: s)!.text(in: graph))\n"
+                out += "  " + graph.name(Int(s)).padding(to: nameWidth) + "  \(plan.reason(of: s)!.text(in: graph))\n"
             }
             if shown.count < steps.count {
                 out += "  … and \(steps.count - shown.count) more (-v lists them all)\n"

@@ -34,9 +34,10 @@ struct BuildCommand: ParsableCommand {
         let started = Date()
         let project = try Project(options: self.project)
         if !dryRun { try ProjectLock.acquire(in: project.dotDbuild) }
-        let state = try project.openState(readOnly: dryRun)
+        // Decide with a read-only view: a refused build (missing source, unknown target) must leave
+        // the state file exactly as it was.
         let (_, needed) = try project.select(targets)
-        let scanner = try project.scanner(state: state, forced: alwaysMake)
+        let scanner = try project.scanner(state: try project.openState(readOnly: true), forced: alwaysMake)
         let reasons = try project.scan(scanner, needed: needed)
         let plan = Plan(graph: project.graph, reasons: reasons)
         let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -44,14 +45,20 @@ struct BuildCommand: ParsableCommand {
             print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "")
             return
         }
-        let stop = StopSignal()
-        stop.installHandlers()
-        let builder = Builder(graph: project.graph, plan: plan, scanner: scanner, state: state)
-        builder.quiet = quiet
-        builder.verbose = verbose
-        let backend = LocalBackend(jobs: jobs ?? LocalBackend.machineCores, workingDirectory: project.root)
-        let summary = plan.isEmpty ? BuildSummary() : builder.run(on: backend, keepGoing: keepGoing, stop: stop)
-        if plan.isEmpty { try? state.saveHashes(scanner.hashes.takeFresh()) }
+        var summary = BuildSummary()
+        if !plan.isEmpty {
+            let state = try project.openState(readOnly: false)
+            let stop = StopSignal()
+            stop.installHandlers()
+            let builder = Builder(graph: project.graph, plan: plan, scanner: scanner, state: state)
+            builder.quiet = quiet
+            builder.verbose = verbose
+            let backend = LocalBackend(jobs: jobs ?? LocalBackend.machineCores, workingDirectory: project.root)
+            summary = builder.run(on: backend, keepGoing: keepGoing, stop: stop)
+        } else if !scanner.hashes.fresh.isEmpty {
+            // Files were touched but not changed: remember their hashes so they are not read again.
+            try? project.openState(readOnly: false).saveHashes(scanner.hashes.takeFresh())
+        }
         let upToDate = neededCount - summary.planned + summary.cutOff
         var line = "dbuild: \(summary.succeeded) run, \(upToDate) up to date, \(summary.failed) failed"
         if summary.blocked > 0 { line += ", \(summary.blocked) blocked by failures" }

@@ -84,7 +84,9 @@ public struct CompletenessReport {
         }
         var out = pad(heading, width, left: true) + "  complete   missing    broken   percent\n"
         for c in counts {
-            let percent = String(Int((c.percent * 10).rounded(.down)) / 10) + "." + String(Int((c.percent * 10).rounded(.down)) % 10) + "%"
+            // One decimal, never rounded up to 100.0% while something is missing.
+            let tenths = c.complete == c.total ? 1000 : min(999, Int((c.percent * 10).rounded()))
+            let percent = "\(tenths / 10).\(tenths % 10)%"
             out += pad(c.group, width, left: true) + "  " + pad(String(c.complete), 8) + "  " + pad(String(c.missing), 8)
                 + "  " + pad(String(c.broken), 8) + "  " + pad(percent, 8) + "\n"
         }

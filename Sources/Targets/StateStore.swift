@@ -91,6 +91,12 @@ public final class StateStore {
         }
     }
 
+    /// A writer leaves the file in rollback-journal mode, so that a later read-only open (a dry run,
+    /// `verify`) finds no WAL to replay and creates no -wal/-shm files beside it.
+    deinit {
+        if !isReadOnly { try? database.execute("PRAGMA journal_mode=DELETE") }
+    }
+
     private func checkVersion() throws {
         let read = try database.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
         if try read.step() {
