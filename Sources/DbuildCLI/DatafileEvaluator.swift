@@ -73,24 +73,24 @@ struct DatafileEvaluator {
         let main = "import Rules\n#sourceLocation(file: \"\(datafilePath)\", line: 1)\n"
             + String(decoding: source, as: UTF8.self)
             + "\n#sourceLocation()\nRules._writeDatafileGraph(to: CommandLine.arguments[1])\n"
-        let mainPath = entry + "/main.swift"
+        let mainPath = entry + "/main.\(getpid()).swift"
         try main.write(toFile: mainPath, atomically: true, encoding: .utf8)
-        let temporary = entry + "/evaluator.partial"
+        let temporary = entry + "/evaluator.\(getpid()).partial"   // two dbuilds may compile at once
         let swiftc = try Self.findCompiler()
         let arguments = [swiftc, "-swift-version", "5", "-diagnostic-style", "llvm", "-Onone", "-module-cache-path", Self.moduleCache(),
                          "-I", rulesDirectory + "/Modules", "-L", rulesDirectory, "-lRulesStatic",
                          "-module-name", "DatafileEvaluator", mainPath, "-o", temporary]
         let (exit, output) = try ChildProcess.run(arguments)
         guard exit.succeeded else {
-            let messages = output.split(separator: "\n").filter { !$0.contains("main.swift") || $0.contains("error") }
+            let messages = output.split(separator: "\n").filter { !$0.contains(mainPath) }
             throw DbuildFailure.datafile("the Datafile does not compile:\n" + messages.joined(separator: "\n"))
         }
         guard rename(temporary, entry + "/evaluator") == 0 else { throw DbuildFailure.setup("cannot place the evaluator in \(entry)") }
     }
 
     private func evaluate(_ evaluator: String, writing graphPath: String) throws {
-        let partial = graphPath + ".partial"
-        let errorsPath = graphPath + ".stderr"
+        let partial = graphPath + ".\(getpid()).partial"
+        let errorsPath = graphPath + ".\(getpid()).stderr"
         let pid = try ChildProcess.spawn([evaluator, partial], outputPath: errorsPath)
         let deadline = Date().addingTimeInterval(timeLimitSeconds)
         var status: Int32 = 0

@@ -103,3 +103,29 @@ import Testing
         try Scenario.expectGolden(try s.dbuild("build", "--help").stdout, "help-build.txt")
     }
 }
+
+@Suite struct DatafileCacheTests {
+    @Test func unchangedDatafileIsNotCompiledAgain() throws {
+        let s = try Scenario("lensing-chain")
+        #expect(try s.dbuild("all").status == 0)
+        // With no compiler to be found, only the cache can answer.
+        let result = try s.run(["all", "-n"], environment: ["DBUILD_SWIFTC": "/nonexistent/swiftc"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("Nothing to do"))
+        try s.editDatafile(replacing: "cat {inputs} > {output}", with: "cat {inputs} >{output}")
+        let edited = try s.run(["all", "-n"], environment: ["DBUILD_SWIFTC": "/nonexistent/swiftc"])
+        #expect(edited.status != 0, "an edited Datafile needs the compiler")
+    }
+
+    @Test func evaluationThatNeverEndsIsStoppedWithAMessage() throws {
+        let s = try Scenario("lensing-chain")
+        try s.write("Datafile", """
+            import Rules
+            var n = 0
+            while true { n &+= 1 }
+            """)
+        let result = try s.run(["all"], environment: ["DBUILD_EVAL_TIMEOUT": "2"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("took longer than 2 s"))
+    }
+}

@@ -39,7 +39,7 @@ final class Scenario {
         try run(arguments)
     }
 
-    func run(_ arguments: [String]) throws -> Result {
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
         #expect(FileManager.default.isExecutableFile(atPath: Scenario.executable), "build dbuild first: swift build --build-tests")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Scenario.executable)
@@ -47,6 +47,7 @@ final class Scenario {
         process.currentDirectoryURL = URL(fileURLWithPath: path)
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
