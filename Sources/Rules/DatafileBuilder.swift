@@ -10,6 +10,7 @@ final class DatafileBuilder {
     nonisolated(unsafe) static let shared = DatafileBuilder()
 
     private var rules: [Rule] = []
+    var defaultBackend = "local"
     private var graph = GraphDescription()
     private var interned: [String: UInt32] = [:]
     /// Per expanded rule: name → its steps, and every "/"-prefix of a name → steps under it. Built on
@@ -64,6 +65,7 @@ final class DatafileBuilder {
             expand(rule, ruleNumber: UInt32(index))
             ruleSteps.append(first..<graph.stepCount)
         }
+        graph.defaultBackend = defaultBackend
         return graph
     }
 

@@ -7,6 +7,7 @@ public struct RuleDescription: Equatable, Sendable {
     public var resources = Resources()
     public var minimumOutputBytes: Int = 0
     public var keepsOutputsOnFailure = false
+    public var batch = BatchOptions()
 
     public init(name: String, line: Int, parameterNames: [String]) {
         self.name = name
@@ -18,6 +19,8 @@ public struct RuleDescription: Equatable, Sendable {
 /// The whole evaluated Datafile: rules and their steps, stored flat (one array per field, strings
 /// interned) so that a million steps cost tens of megabytes and decode in well under a second.
 public struct GraphDescription: Sendable {
+    /// The backend `dbuild all` uses when none is named on the command line ("local" or "slurm").
+    public var defaultBackend = "local"
     public var strings: [String] = []
     public var rules: [RuleDescription] = []
     /// Per step: its rule's index.

@@ -1,6 +1,6 @@
 // The evaluator → dbuild wire format ("graph.bin"), little-endian:
 //
-//   "DBUILDG3"
+//   "DBUILDG4"
 //   u32 string count, then each string as u32 byte length + UTF-8 bytes
 //   u32 rule count, then per rule: name, line, parameter names, staleness, resources, expectations
 //   u32 step count, then per step: rule, parameter ids, inputs, outputs, recipe id
@@ -8,7 +8,7 @@
 // Strings are interned once and referenced by index. A custom binary format because JSON of 10^6
 // steps takes ~30 s to round-trip and this one well under 2 s; the magic carries the version.
 
-private let magic: [UInt8] = Array("DBUILDG3".utf8)
+private let magic: [UInt8] = Array("DBUILDG4".utf8)
 private let noString = UInt32.max
 
 /// Appends little-endian values to a byte buffer.
@@ -73,6 +73,7 @@ extension GraphDescription {
         var w = WireWriter()
         w.bytes.reserveCapacity(64 + strings.count * 24 + stepCount * 24)
         w.bytes.append(contentsOf: magic)
+        w.u8(defaultBackend == "slurm" ? 1 : 0)
         w.u32(UInt32(strings.count))
         for s in strings {
             let utf8 = s.utf8
@@ -94,6 +95,10 @@ extension GraphDescription {
             w.ids(ArraySlice(r.extraFlags.map { lookup[$0]! }))
             w.int(rule.minimumOutputBytes)
             w.u8(rule.keepsOutputsOnFailure ? 1 : 0)
+            let b = rule.batch
+            w.int(b.stepsPerTask); w.int(b.throttle); w.int(b.retries)
+            w.u64(b.timeFactor.bitPattern); w.u64(b.memoryFactor.bitPattern)
+            w.u8((b.requeue ? 1 : 0) | (b.appendOutput ? 2 : 0))
         }
         w.u32(UInt32(stepCount))
         for step in 0..<stepCount {
@@ -114,6 +119,7 @@ extension GraphDescription {
         var r = WireReader(bytes: bytes, offset: magic.count)
         var g = GraphDescription()
         do {
+            g.defaultBackend = try r.u8() == 1 ? "slurm" : "local"
             let stringCount = Int(try r.u32())
             g.strings.reserveCapacity(stringCount)
             for _ in 0..<stringCount { g.strings.append(try r.string()) }
@@ -140,6 +146,11 @@ extension GraphDescription {
                 rule.resources.extraFlags = try extra.map(string)
                 rule.minimumOutputBytes = try r.int()
                 rule.keepsOutputsOnFailure = try r.u8() != 0
+                rule.batch.stepsPerTask = try r.int(); rule.batch.throttle = try r.int(); rule.batch.retries = try r.int()
+                rule.batch.timeFactor = Double(bitPattern: try r.u64()); rule.batch.memoryFactor = Double(bitPattern: try r.u64())
+                let flags = try r.u8()
+                rule.batch.requeue = flags & 1 != 0
+                rule.batch.appendOutput = flags & 2 != 0
                 g.rules.append(rule)
             }
             let stepCount = Int(try r.u32())

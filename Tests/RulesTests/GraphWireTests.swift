@@ -12,7 +12,13 @@ import Testing
         rule.resources.partition = "m1"
         rule.resources.extraFlags = ["mesh é ü"]
         rule.minimumOutputBytes = 10
+        rule.batch.stepsPerTask = 8
+        rule.batch.throttle = 20
+        rule.batch.retries = 2
+        rule.batch.timeFactor = 1.5
+        rule.batch.requeue = true
         g.rules = [rule]
+        g.defaultBackend = "slurm"
         g.stepRule = [0]
         g.parameterIDs = [2]; g.parameterStart = [0, 1]
         g.inputIDs = [3, 6]; g.inputStart = [0, 2]
@@ -30,6 +36,8 @@ import Testing
         #expect(decoded.inputIDs == [3, 6])
         #expect(decoded.toolCounts == [1])
         #expect(decoded.name(ofStep: 0) == "LP/m1")
+        #expect(decoded.defaultBackend == "slurm")
+        #expect(decoded.rules[0].batch.timeFactor == 1.5 && decoded.rules[0].batch.requeue && !decoded.rules[0].batch.appendOutput)
     }
 
     @Test func truncatedFileIsAnErrorNotACrash() {
