@@ -53,7 +53,10 @@ public final class Builder: BuildDelegate {
         return summary
     }
 
-    public func logPath(of step: Int) -> String {
+    public func logPath(of step: Int) -> String { Builder.logPath(of: step, in: graph, logsDirectory: logsDirectory) }
+
+    /// `logs/<rule>/<rest of the name>.log` (`logs/<rule>/<rule>.log` for a rule's only step).
+    public static func logPath(of step: Int, in graph: Graph, logsDirectory: String = "logs") -> String {
         let name = graph.name(step)
         let rule = graph.rule(of: step).name
         let file = name == rule ? rule : String(name.dropFirst(rule.count + 1))
@@ -114,9 +117,7 @@ public final class Builder: BuildDelegate {
             recordFailure(job, problem: problem, end: end)
             return false
         }
-        let record = StepRecord(signature: StepSignature.of(step, in: graph), inputHashes: scanner.inputHashes(of: step),
-                                outputHashes: scanner.outputHashes(of: step),
-                                finishedAt: Date().timeIntervalSince1970, duration: seconds)
+        let record = scanner.record(of: step, duration: seconds, finishedAt: Date().timeIntervalSince1970)
         do {
             try state.recordSuccess(job.name, record)
         } catch {

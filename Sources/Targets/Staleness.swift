@@ -87,16 +87,22 @@ public final class StalenessScanner {
         return nil
     }
 
-    /// Content hashes of a step's inputs (hash policy) for its record.
-    public func inputHashes(of step: Int) -> [UInt64] {
-        guard graph.rule(of: step).staleness == .hash else { return [] }
-        return graph.description.inputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 }
+    /// What to record for a step that just succeeded.
+    public func record(of step: Int, duration: Double, finishedAt: Double) -> StepRecord {
+        StalenessScanner.record(of: step, in: graph, hashes: hashes, duration: duration, finishedAt: finishedAt)
     }
 
-    public func outputHashes(of step: Int) -> [UInt64] {
-        guard graph.rule(of: step).staleness == .hash || graph.dependents(of: step).contains(where: {
-            graph.rule(of: Int($0)).staleness == .hash
-        }) else { return [] }
-        return graph.description.outputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 }
+    /// The record of a successful step: its signature, and the content hashes that hash-policy
+    /// staleness and early cutoff compare next time (inputs for a hash rule; outputs when the rule or
+    /// one of its dependents uses hashes).
+    public static func record(of step: Int, in graph: Graph, hashes: ContentHashes, signature: UInt64? = nil,
+                              duration: Double, finishedAt: Double) -> StepRecord {
+        let d = graph.description
+        let usesHashes = graph.rule(of: step).staleness == .hash
+        let inputs = usesHashes ? d.inputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
+        let feedsHashes = usesHashes || graph.dependents(of: step).contains { graph.rule(of: Int($0)).staleness == .hash }
+        let outputs = feedsHashes ? d.outputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
+        return StepRecord(signature: signature ?? StepSignature.of(step, in: graph), inputHashes: inputs,
+                          outputHashes: outputs, finishedAt: finishedAt, duration: duration)
     }
 }

@@ -42,6 +42,9 @@ public struct FailureRecord: Equatable, Sendable {
 // yet finished (`running`: its outputs are untrusted after a crash), per file whose content hash is
 // cached (`file_hashes`, valid while size, mtime and inode match) and per step whose last run failed.
 // Each finished step is its own transaction, so killing dbuild loses at most the steps still running.
+// Batch submissions: `submissions` (one folder each under .dbuild/slurm), `submitted_arrays` (a job id
+// recorded the moment sbatch returns it) and `submitted_steps` (steps handed to the scheduler whose
+// result has not been ingested yet: they must not be submitted twice).
 private let schemaVersion = 1
 private let schema = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -52,6 +55,12 @@ CREATE TABLE IF NOT EXISTS file_hashes(path TEXT PRIMARY KEY, size INTEGER NOT N
     inode INTEGER NOT NULL, hash INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS failures(name TEXT PRIMARY KEY, exit_status INTEGER NOT NULL, log_path TEXT NOT NULL,
     message TEXT NOT NULL, failed_at REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS submissions(id TEXT PRIMARY KEY, folder TEXT NOT NULL, created_at REAL NOT NULL,
+    finished INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS submitted_arrays(submission TEXT NOT NULL, array INTEGER NOT NULL, rule TEXT NOT NULL,
+    job_id TEXT NOT NULL, tasks INTEGER NOT NULL, PRIMARY KEY(submission, array)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS submitted_steps(name TEXT PRIMARY KEY, submission TEXT NOT NULL, array INTEGER NOT NULL,
+    task INTEGER NOT NULL, attempt INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 /// The state database could not be used; the message says why and what to do.
@@ -62,7 +71,7 @@ public struct StateStoreError: Error, CustomStringConvertible {
 /// `.dbuild/state.db`: step records, interrupted steps, cached content hashes, failures.
 /// Only the dbuild process the user started writes it.
 public final class StateStore {
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
     public let path: String
     public let isReadOnly: Bool
 
@@ -188,12 +197,12 @@ public final class StateStore {
     public func forget(_ names: [String]) throws {
         try database.transaction {
             for name in names {
-                for table in ["steps", "running", "failures"] { try delete(name, from: table) }
+                for table in ["steps", "running", "failures", "submitted_steps"] { try delete(name, from: table) }
             }
         }
     }
 
-    private func delete(_ name: String, from table: String) throws {
+    func delete(_ name: String, from table: String) throws {
         let statement = try database.prepare("DELETE FROM \(table) WHERE name = ?")
         statement.bind(1, name)
         try statement.run()

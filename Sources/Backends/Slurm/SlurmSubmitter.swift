@@ -1,0 +1,121 @@
+import Foundation
+import Rules
+import Targets
+
+/// Turns planned steps into a submission: plans the job arrays, writes the folder (one manifest and
+/// one sbatch script per array, and submit.sh), and — unless only emitting — submits the arrays in
+/// order, recording every job id in the state store the moment sbatch returns it.
+public final class SlurmSubmitter {
+    public let graph: Graph
+    public let arrays: [JobArray]
+    public let context: SubmissionContext
+    public let limits: SlurmLimits
+
+    public init(graph: Graph, steps: [Int32], limits: SlurmLimits, context: SubmissionContext,
+                inFlight: [Int32: String] = [:], escalation: [Int32: Escalation] = [:]) {
+        self.graph = graph
+        self.limits = limits
+        self.context = context
+        arrays = ArrayPlanner.plan(graph: graph, steps: steps, limits: limits, inFlight: inFlight, escalation: escalation)
+    }
+
+    /// A new submission id: time, then pid, so folders sort by age.
+    public static func newID(now: Date = Date()) -> String {
+        let seconds = Int(now.timeIntervalSince1970)
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))-\(getpid())"
+    }
+
+    public func resources(of array: JobArray) -> Resources {
+        array.escalation.apply(to: graph.description.rules[array.rule])
+    }
+
+    /// Writes manifests, scripts and submit.sh into the submission folder.
+    public func writeFolder() throws {
+        try FileManager.default.createDirectory(atPath: context.folder + "/results", withIntermediateDirectories: true)
+        let rules = graph.description.rules
+        for array in arrays {
+            let rule = rules[array.rule]
+            let manifest = ArrayManifest(submission: context.id, projectRoot: context.projectRoot, array: array.index,
+                                         rule: rule.name, tasks: array.tasks.map { $0.map(taskStep) })
+            try manifest.write(to: context.folder)
+            let script = SbatchScript.text(array, rule: rule, resources: resources(of: array), context: context)
+            try writeAtomically(Data(script.utf8), to: context.folder + "/" + SbatchScript.fileName(array, rule: rule.name))
+        }
+        let submit = context.folder + "/submit.sh"
+        try writeAtomically(Data(SbatchScript.submitScript(arrays, rules: rules).utf8), to: submit)
+        chmod(submit, 0o755)
+    }
+
+    private func taskStep(_ step: Int32) -> TaskStep {
+        let s = Int(step)
+        return TaskStep(name: graph.name(s), command: RecipeText.expand(step: s, in: graph), outputs: graph.outputs(of: s),
+                        log: Builder.logPath(of: s, in: graph), keepOutputs: graph.rule(of: s).keepsOutputsOnFailure,
+                        signature: String(StepSignature.of(s, in: graph), radix: 16))
+    }
+
+    /// Submits every array in order. The submission and its steps are recorded first, each job id as
+    /// soon as it is known; if an sbatch fails, the arrays not submitted are withdrawn and the error
+    /// is thrown (the arrays already submitted run, and are tracked).
+    public func submit(state: StateStore, client: SlurmClient, attempt: Int = 1) throws -> [SubmittedArray] {
+        let steps = arrays.flatMap { array in
+            array.tasks.enumerated().flatMap { task, members in
+                members.map { SubmittedStep(name: graph.name(Int($0)), submission: context.id, array: array.index,
+                                            task: task, attempt: attempt) }
+            }
+        }
+        try state.recordSubmission(id: context.id, folder: context.folder, at: Date().timeIntervalSince1970, steps: steps)
+        var jobIDs: [Int: String] = [:]
+        var submitted: [SubmittedArray] = []
+        for array in arrays {
+            let rule = graph.description.rules[array.rule].name
+            do {
+                let id = try client.submit(script: SbatchScript.fileName(array, rule: rule),
+                                           dependency: SbatchScript.dependencyFlag(array, jobIDs: jobIDs),
+                                           comment: "dbuild:\(context.id):\(array.index)", in: context.folder)
+                jobIDs[array.index] = id
+                let record = SubmittedArray(submission: context.id, array: array.index, rule: rule, jobID: id, tasks: array.tasks.count)
+                try state.recordArrayJob(record)
+                submitted.append(record)
+            } catch {
+                for rest in arrays where rest.index >= array.index {
+                    try? state.withdrawSubmittedSteps(submission: context.id, array: rest.index)
+                }
+                throw error
+            }
+        }
+        return submitted
+    }
+
+    /// The dry-run text: arrays with sizes, bundles, dependencies and resources.
+    public func planText() -> String {
+        let rules = graph.description.rules
+        let tasks = arrays.reduce(0) { $0 + $1.tasks.count }
+        let steps = arrays.reduce(0) { $0 + $1.stepCount }
+        var out = "SLURM plan: \(steps) step\(steps == 1 ? "" : "s") in \(arrays.count) job array\(arrays.count == 1 ? "" : "s"), "
+            + "\(tasks) array task\(tasks == 1 ? "" : "s") (cluster limits: MaxArraySize \(limits.maxArraySize), "
+            + "MaxJobCount \(limits.maxJobCount); at most \(limits.taskBudget) tasks queued)\n"
+        let width = arrays.map { rules[$0.rule].name.count }.max() ?? 0
+        for array in arrays {
+            let rule = rules[array.rule]
+            let r = resources(of: array)
+            var line = "  array \(array.index)  dbuild:" + rule.name.padding(to: width)
+                + "  \(array.tasks.count) task\(array.tasks.count == 1 ? "" : "s") × \(array.stepsPerTask) step\(array.stepsPerTask == 1 ? "" : "s")"
+            line += "  cpus \(r.cpus)" + (r.memoryMB > 0 ? ", mem \(r.memoryMB)M" : "")
+                + (r.timeSeconds > 0 ? ", time \(SbatchScript.slurmTime(r.timeSeconds))" : "")
+            if array.escalation != Escalation() { line += " (escalated)" }
+            let waits = array.dependencies.map { d -> String in
+                switch d {
+                case .afterOK(let a): return "afterok array \(a)"
+                case .afterCorresponding(let a): return "aftercorr array \(a)"
+                }
+            } + array.externalJobIDs.map { "afterok job \($0)" }
+            if !waits.isEmpty { line += "  — " + waits.joined(separator: ", ") }
+            out += line + "\n"
+        }
+        return out
+    }
+}
