@@ -25,25 +25,56 @@ struct BuildCommand: ParsableCommand {
     var quiet = false
     @Flag(name: [.customShort("v"), .long], help: "Print each command; list every step in a dry run.")
     var verbose = false
+    @Option(help: "Where steps run: local or slurm (default: the Datafile's choice, else local).")
+    var backend: BackendChoice?
+    @Flag(help: "slurm: stay until the submission finishes, resubmitting failed steps of rules with retries.")
+    var wait = false
+    @Option(help: ArgumentHelp("slurm: seconds between looks at the queue while waiting.", valueName: "seconds"))
+    var pollInterval: Double = 30
+    @Option(help: ArgumentHelp("slurm: write the sbatch scripts and submit.sh into this folder; submit nothing.", valueName: "dir"))
+    var emitOnly: String?
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j needs a positive number of steps, e.g. -j 4") }
+        if pollInterval < 1 { throw ValidationError("--poll-interval is in seconds and at least 1; the default is 30") }
     }
 
     func run() throws {
         let started = Date()
         let project = try Project(options: self.project)
-        if !dryRun { try ProjectLock.acquire(in: project.dotDbuild) }
+        let chosen = backend ?? BackendChoice(rawValue: project.graph.description.defaultBackend) ?? .local
+        let writes = !dryRun && emitOnly == nil
+        if writes { try ProjectLock.acquire(in: project.dotDbuild) }
+        let (_, needed) = try project.select(targets)
+        // Steps a batch scheduler still has: never planned twice.
+        let inFlight = try project.stepsInFlight(refresh: writes)
         // Decide with a read-only view: a refused build (missing source, unknown target) must leave
         // the state file exactly as it was.
-        let (_, needed) = try project.select(targets)
         let scanner = try project.scanner(state: try project.openState(readOnly: true), forced: alwaysMake)
         let reasons = try project.scan(scanner, needed: needed)
-        let plan = Plan(graph: project.graph, reasons: reasons)
+        let plan = Plan(graph: project.graph, reasons: Project.excluding(Set(inFlight.keys), from: reasons))
         let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }
+        if chosen == .slurm {
+            let run = SlurmRun(project: project, pollInterval: pollInterval, quiet: quiet)
+            let failed = try run.build(plan: plan, inFlight: inFlight, neededCount: neededCount, dryRun: dryRun,
+                                       emitOnly: emitOnly, wait: wait, listAll: verbose,
+                                       replan: { inFlight, givenUp in
+                                           let scanner = try project.scanner(state: try project.openState(readOnly: true), forced: false)
+                                           let reasons = try project.scan(scanner, needed: needed)
+                                           return project.givingUp(givenUp, in: Project.excluding(inFlight, from: reasons))
+                                       })
+            if failed { throw DbuildFailure.buildFailed }
+            return
+        }
         if dryRun {
             print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "")
             return
+        }
+        if let waiting = plan.steps.first(where: { step in
+            project.graph.dependencies(of: Int(step)).contains { inFlight[$0] != nil }
+        }) {
+            throw DbuildFailure.usage("\(project.graph.name(Int(waiting))) needs steps that are still queued or running on SLURM; "
+                + "wait for them (dbuild status), or stop them (dbuild cancel) and run again")
         }
         var summary = BuildSummary()
         if !plan.isEmpty {
@@ -59,7 +90,7 @@ struct BuildCommand: ParsableCommand {
             // Files were touched but not changed: remember their hashes so they are not read again.
             try? project.openState(readOnly: false).saveHashes(scanner.hashes.takeFresh())
         }
-        let upToDate = neededCount - summary.planned + summary.cutOff
+        let upToDate = neededCount - summary.planned + summary.cutOff - inFlight.keys.filter { needed[Int($0)] }.count
         var line = "dbuild: \(summary.succeeded) run, \(upToDate) up to date, \(summary.failed) failed"
         if summary.blocked > 0 { line += ", \(summary.blocked) blocked by failures" }
         if summary.notStarted > 0 { line += ", \(summary.notStarted) not started" }
@@ -68,4 +99,10 @@ struct BuildCommand: ParsableCommand {
         if summary.interrupted { throw DbuildFailure.interrupted }
         if summary.failed > 0 { throw DbuildFailure.buildFailed }
     }
+}
+
+/// The backends `--backend` accepts.
+enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+    case local
+    case slurm
 }

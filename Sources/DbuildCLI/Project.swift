@@ -77,3 +77,60 @@ final class Project {
         }
     }
 }
+
+extension Project {
+    /// Steps handed to SLURM and not yet settled, with their array's job id. With `refresh`, first
+    /// ingests results and asks the scheduler (once) which are still queued or running; without, every
+    /// unsettled step counts (a dry run must not write the state).
+    func stepsInFlight(refresh: Bool) throws -> [Int32: String] {
+        var result: [Int32: String] = [:]
+        if refresh {
+            let readOnly = try openState(readOnly: true)
+            guard !(try readOnly.loadSubmissions(activeOnly: true)).isEmpty else { return [:] }
+            let report = try tracker(state: try openState(readOnly: false)).refresh()
+            for (name, tracked) in report.inFlight {
+                if let step = graph.step(named: name) { result[Int32(step)] = tracked.jobID ?? "" }
+            }
+            return result
+        }
+        let state = try openState(readOnly: true)
+        var jobIDs: [String: String] = [:]
+        for submission in try state.loadSubmissions(activeOnly: true) {
+            for array in try state.loadSubmittedArrays(submission: submission.id) {
+                jobIDs["\(submission.id):\(array.array)"] = array.jobID
+            }
+        }
+        for submitted in try state.loadSubmittedSteps() {
+            if let step = graph.step(named: submitted.name) {
+                result[Int32(step)] = jobIDs["\(submitted.submission):\(submitted.array)"] ?? ""
+            }
+        }
+        return result
+    }
+
+    func tracker(state: StateStore) throws -> SubmissionTracker {
+        SubmissionTracker(graph: graph, state: state, client: SlurmClient(), fileSystem: fileSystem,
+                          hashes: ContentHashes(fileSystem: fileSystem, cache: try state.loadHashCache()))
+    }
+
+    /// Reasons with `excluded` steps (in flight elsewhere) taken out of the plan.
+    static func excluding(_ excluded: Set<Int32>, from reasons: [StaleReason?]) -> [StaleReason?] {
+        var result = reasons
+        for step in excluded { result[Int(step)] = nil }
+        return result
+    }
+
+    /// Reasons with `given` steps (retries used up) and everything downstream of them taken out.
+    func givingUp(_ given: Set<Int32>, in reasons: [StaleReason?]) -> [StaleReason?] {
+        var result = reasons
+        var stack = Array(given)
+        for step in given { result[Int(step)] = nil }
+        while let step = stack.popLast() {
+            for dependent in graph.dependents(of: Int(step)) where result[Int(dependent)] != nil {
+                result[Int(dependent)] = nil
+                stack.append(dependent)
+            }
+        }
+        return result
+    }
+}

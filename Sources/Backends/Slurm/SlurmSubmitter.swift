@@ -39,6 +39,8 @@ public final class SlurmSubmitter {
         let rules = graph.description.rules
         for array in arrays {
             let rule = rules[array.rule]
+            // sbatch does not create the folder of --output; without it the task fails before it starts.
+            try FileManager.default.createDirectory(atPath: "\(context.projectRoot)/logs/\(rule.name)", withIntermediateDirectories: true)
             let manifest = ArrayManifest(submission: context.id, projectRoot: context.projectRoot, array: array.index,
                                          rule: rule.name, tasks: array.tasks.map { $0.map(taskStep) })
             try manifest.write(to: context.folder)

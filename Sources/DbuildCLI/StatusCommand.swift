@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Targets
+import Backends
+
+/// `dbuild status`: per rule, steps built / queued / running / failed / missing, with SLURM job ids,
+/// and the latest failures with their logs. Asks the scheduler at most once.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the state of builds and submissions.")
+
+    @OptionGroup var project: ProjectOptions
+    @Argument(help: "Step names or prefixes (default: all).") var targets: [String] = []
+
+    func run() throws {
+        let project = try Project(options: self.project)
+        let graph = project.graph
+        let (roots, _) = try project.select(targets)
+        var tracked: [String: TrackedStep] = [:]
+        let readOnly = try project.openState(readOnly: true)
+        if !(try readOnly.loadSubmissions(activeOnly: true)).isEmpty {
+            tracked = try project.tracker(state: try project.openState(readOnly: false)).refresh().inFlight
+        }
+        let state = try project.openState(readOnly: true)
+        let scanner = try project.scanner(state: state, forced: false)
+        let reasons = try project.scan(scanner, needed: Selection.closure(of: roots, in: graph))
+        let failures = try state.loadFailures()
+
+        struct Row { var steps = 0, built = 0, queued = 0, running = 0, failed = 0, missing = 0; var jobs = Set<String>() }
+        var rows: [String: Row] = [:]
+        var order: [String] = []
+        for step in roots {
+            let name = graph.name(step), rule = graph.rule(of: step).name
+            if rows[rule] == nil { order.append(rule) }
+            var row = rows[rule] ?? Row()
+            row.steps += 1
+            if let t = tracked[name] {
+                if t.state == "RUNNING" || t.state == "COMPLETING" { row.running += 1 } else { row.queued += 1 }
+                if let job = t.jobID { row.jobs.insert(job) }
+            } else if reasons[step] == nil {
+                row.built += 1
+            } else if failures[name] != nil {
+                row.failed += 1
+            } else {
+                row.missing += 1
+            }
+            rows[rule] = row
+        }
+        let width = max(4, order.map(\.count).max() ?? 0)
+        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        print("rule".padding(toLength: width, withPad: " ", startingAt: 0) + "   steps   built  queued running  failed  stale/missing  jobs")
+        for rule in order {
+            let r = rows[rule]!
+            print(rule.padding(toLength: width, withPad: " ", startingAt: 0) + pad("\(r.steps)", 8) + pad("\(r.built)", 8)
+                  + pad("\(r.queued)", 8) + pad("\(r.running)", 8) + pad("\(r.failed)", 8) + pad("\(r.missing)", 15)
+                  + "  " + r.jobs.sorted().joined(separator: ","))
+        }
+        let selected = Set(roots.map(graph.name))
+        let recent = failures.filter { selected.contains($0.key) && tracked[$0.key] == nil && reasons[graph.step(named: $0.key) ?? 0] != nil }
+            .sorted { $0.value.failedAt > $1.value.failedAt }
+        if !recent.isEmpty {
+            print("\nFailed (latest first):")
+            for (name, failure) in recent.prefix(10) {
+                print("  \(name): \(failure.message)\n    log: \(failure.logPath)")
+                if let text = readFile(project.root + "/" + failure.logPath) {
+                    for line in text.split(separator: "\n").suffix(3) { print("    | \(line)") }
+                }
+            }
+            if recent.count > 10 { print("  … and \(recent.count - 10) more") }
+        }
+    }
+}
