@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Rules", "Targets", "Backends"], path: "Tests/TestSupport"),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules", "TestSupport"]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets", "Rules", "TestSupport"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets", "Rules", "TestSupport"], exclude: ["Fixtures"]),
         // Scenario tests: the real dbuild executable on the projects in Tests/DbuildTests/Fixtures.
         .testTarget(name: "DbuildTests", dependencies: ["TestSupport"], exclude: ["Fixtures", "Golden"]),
     ]

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+@testable import Backends
+import TestSupport
+
+@Suite struct TaskRunnerTests {
+    private func manifest(root: String) -> ArrayManifest {
+        func step(_ name: String, _ command: String, _ output: String) -> TaskStep {
+            TaskStep(name: name, command: command, outputs: [output], log: "logs/R/\(name.split(separator: "/").last!).log",
+                     keepOutputs: false, signature: "abc")
+        }
+        return ArrayManifest(submission: "S", projectRoot: root, array: 0, rule: "R", tasks: [
+            [step("R/1", "echo one > out/1.txt", "out/1.txt"), step("R/2", "echo half > out/2.txt; exit 5", "out/2.txt")],
+            [step("R/3", "true", "out/3.txt")],
+        ])
+    }
+
+    @Test func bundleRunsEveryStepAndWritesOneResultEach() throws {
+        let project = TemporaryDirectory()
+        let folder = project.path + "/.dbuild/slurm/S"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try manifest(root: project.path).write(to: folder)
+        let status = try TaskRunner.run(submission: folder, array: 0, task: 0, stop: StopSignal())
+        #expect(status == 1, "one step of the bundle failed")
+        let results = Dictionary(uniqueKeysWithValues: StepResult.readAll(from: folder).map { ($0.name, $0) })
+        #expect(results["R/1"]?.succeeded == true)
+        #expect(results["R/2"]?.exitStatus == 5)
+        #expect(project.read("out/1.txt") == "one\n")
+        #expect(!project.exists("out/2.txt"), "a failed step's output is removed on the compute node")
+        let none = try TaskRunner.run(submission: folder, array: 0, task: 1, stop: StopSignal())
+        #expect(none == 1)
+        #expect(StepResult.readAll(from: folder).first { $0.name == "R/3" }?.missingOutputs == ["out/3.txt"])
+    }
+
+    @Test func unknownTaskIsAnError() throws {
+        let project = TemporaryDirectory()
+        try manifest(root: project.path).write(to: project.path)
+        #expect(throws: SpawnError.self) { try TaskRunner.run(submission: project.path, array: 0, task: 7, stop: StopSignal()) }
+    }
+}
