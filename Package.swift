@@ -22,7 +22,8 @@ let package = Package(
             "Rules", "Targets", "Backends",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "dbuild", dependencies: ["DbuildCLI"]),
+        // Swift 5 mode only so that main.swift may touch C's `stdout` (line buffering).
+        .executableTarget(name: "dbuild", dependencies: ["DbuildCLI"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Fakes for the engine tests: an in-memory file system with its own clock, a graph builder,
         // a backend that "runs" steps by writing their outputs.
         .target(name: "TestSupport", dependencies: ["Rules", "Targets", "Backends"], path: "Tests/TestSupport"),

@@ -48,6 +48,9 @@ struct SlurmRun {
                       + "); scripts in .dbuild/slurm/\(id)")
             } else if inFlight.isEmpty || !wait {
                 print("dbuild: nothing to submit: all \(neededCount) selected steps are up to date or already queued")
+            } else if attempt == 1 {
+                print("dbuild: nothing new to submit; following \(inFlight.count) step\(inFlight.count == 1 ? "" : "s") "
+                      + "still queued or running from an earlier submission")
             }
             guard wait else { return false }
             // Follow everything still out, not only this submission: a restarted dbuild adopts earlier jobs.

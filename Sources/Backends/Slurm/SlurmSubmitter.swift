@@ -107,7 +107,7 @@ public final class SlurmSubmitter {
             var line = "  array \(array.index)  dbuild:" + rule.name.padding(to: width)
                 + "  \(array.tasks.count) task\(array.tasks.count == 1 ? "" : "s") × \(array.stepsPerTask) step\(array.stepsPerTask == 1 ? "" : "s")"
             line += "  cpus \(r.cpus)" + (r.memoryMB > 0 ? ", mem \(r.memoryMB)M" : "")
-                + (r.timeSeconds > 0 ? ", time \(SbatchScript.slurmTime(r.timeSeconds))" : "")
+                + (r.timeSeconds > 0 ? ", time \(SbatchScript.slurmTime(r.timeSeconds)) per step" : "")
             if array.escalation != Escalation() { line += " (escalated)" }
             let waits = array.dependencies.map { d -> String in
                 switch d {

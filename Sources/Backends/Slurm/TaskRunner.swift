@@ -38,6 +38,12 @@ public enum TaskRunner {
                     return 143
                 }
             }
+            if stop.isSet {
+                // The scheduler ended this task (time limit, preemption, scancel) and the recipe with
+                // it: leave nothing half-made and no result, so dbuild asks the scheduler why.
+                if !step.keepOutputs { step.outputs.forEach(fileSystem.removeFile) }
+                return 143
+            }
             let status: Int
             switch ended! {
             case .exited(let code): status = Int(code)

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+/// The SLURM backend against the real single-node SLURM that scripts/slurm-local.sh starts (the test
+/// command starts it). Serialized: one test changes the cluster's limits.
+@Suite(.serialized) struct SlurmScenarioTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    init() throws {
+        let sinfo = Process()
+        sinfo.executableURL = URL(fileURLWithPath: "/bin/sh")
+        sinfo.arguments = ["-c", "sinfo -h -o %T"]
+        sinfo.standardOutput = FileHandle.nullDevice
+        sinfo.standardError = FileHandle.nullDevice
+        try sinfo.run()
+        sinfo.waitUntilExit()
+        try #require(sinfo.terminationStatus == 0, "SLURM is not running: start it with scripts/slurm-local.sh start")
+    }
+
+    /// Outputs of the lensing-chain fixture and their contents.
+    static func products(_ s: Scenario, _ paths: [String]) -> [String: String?] {
+        Dictionary(uniqueKeysWithValues: paths.map { ($0, s.read($0)) })
+    }
+
+    static func resultFiles(_ s: Scenario) -> [String] {
+        let folder = s.path + "/.dbuild/slurm"
+        let submissions = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return submissions.flatMap { sub in
+            ((try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(sub)/results")) ?? []).map { "\(sub)/\($0)" }
+        }
+    }
+
+    static func submissions(_ s: Scenario) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: s.path + "/.dbuild/slurm")) ?? []).filter { $0 != "dry-run" }
+    }
+
+    static let chainOutputs = ["planes/m1/p0.txt", "planes/m1/p1.txt", "planes/m2/p0.txt", "planes/m2/p1.txt", "conv/m1.txt",
+                               "conv/m2.txt", "rt/m1/run1.txt", "rt/m1/run2.txt", "rt/m1/run3.txt", "rt/m2/run1.txt",
+                               "rt/m2/run2.txt", "rt/m2/run3.txt", "summary.txt"]
+
+    @Test func pipelineOnSlurmMakesTheSameProductsAsALocalBuild() throws {
+        let local = try Scenario("lensing-chain")
+        #expect(try local.dbuild("all").status == 0)
+        let s = try Scenario("lensing-chain")
+        let dry = try s.dbuild("all", "--backend", "slurm", "-n")
+        #expect(dry.stdout.contains("SLURM plan: 11 steps in 4 job arrays"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("dbuild:C  2 tasks × 1 step  cpus 1  — aftercorr array 0"))
+        let run = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "1")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("every step done"))
+        #expect(Self.products(s, Self.chainOutputs) == Self.products(local, Self.chainOutputs))
+        #expect(Self.resultFiles(s).count == 11, "one result record per step")
+        #expect(try s.dbuild("verify").status == 0)
+        let again = try s.dbuild("all", "--backend", "slurm")
+        #expect(again.stdout.contains("nothing to submit"))
+        #expect(try s.dbuild("all").stdout.contains("0 run, 11 up to date"), "the local backend sees the same state")
+    }
+
+    @Test func failedStageCancelsItsDependentsAndARerunFinishesTheJob() throws {
+        let s = try Scenario("slurm-failing")
+        let run = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "1")
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("FAILED: A/2"), "\(run.stdout)")
+        for i in [1, 3, 4] { #expect(s.exists("b/\(i).txt")) }
+        #expect(!s.exists("a/2.txt") && !s.exists("b/2.txt"))
+        let status = try s.dbuild("status")
+        #expect(status.stdout.contains("A/2: exited 4"), "\(status.stdout)")
+        #expect(status.stdout.contains("no calibration"))
+        try s.write("fixed", "")
+        let dry = try s.dbuild("all", "--backend", "slurm", "-n")
+        #expect(dry.stdout.hasPrefix("Plan: 2 of 8 selected steps would run"), "\(dry.stdout)")
+        let rerun = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "1")
+        #expect(rerun.status == 0, "\(rerun.stdout)")
+        #expect(s.read("b/2.txt") == "2\n")
+    }
+
+    @Test func secondBuildDuringARunningSubmissionSubmitsNothing() throws {
+        let s = try Scenario("lensing-chain")
+        try s.editDatafile(replacing: "s.recipe = \"cat {inputs} > {output}\"", with: "s.recipe = \"sleep 3; cat {inputs} > {output}\"")
+        let first = try s.dbuild("all", "--backend", "slurm")
+        #expect(first.status == 0)
+        #expect(first.stdout.contains("submitted 11 steps as 4 job arrays"))
+        let second = try s.dbuild("all", "--backend", "slurm")
+        #expect(second.stdout.contains("nothing to submit"), "\(second.stdout)")
+        #expect(Self.submissions(s).count == 1)
+        let status = try s.dbuild("status")
+        #expect(status.stdout.contains("queued") && !status.stdout.contains("Failed"))
+        let waited = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "1")
+        #expect(waited.status == 0, "\(waited.stdout)")
+        #expect(Self.submissions(s).count == 1)
+        #expect(try s.dbuild("verify").status == 0)
+    }
+
+    @Test func restartedDbuildAdoptsTheRunningJobsInsteadOfResubmitting() throws {
+        let s = try Scenario("lensing-chain")
+        try s.editDatafile(replacing: "s.recipe = \"cat {inputs} > {output}\"", with: "s.recipe = \"sleep 3; cat {inputs} > {output}\"")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Scenario.executable)
+        process.arguments = ["all", "--backend", "slurm", "--wait", "--poll-interval", "1"]
+        process.currentDirectoryURL = URL(fileURLWithPath: s.path)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Self.submissions(s).isEmpty || !s.exists("planes/m1/p0.txt"), Date() < deadline { usleep(100_000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let resumed = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "1")
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stdout.contains("nothing new to submit"), "\(resumed.stdout)")
+        #expect(Self.submissions(s).count == 1)
+        #expect(try s.dbuild("verify").status == 0)
+    }
+
+    @Test func smallClusterLimitsForceBundlingAndSplittingAndThePipelineCompletes() throws {
+        try Self.restartSlurm(["--max-array-size", "11"])
+        defer { try? Self.restartSlurm([]) }
+        let local = try Scenario("lensing-chain")
+        let s = try Scenario("lensing-chain")
+        for scenario in [local, s] {
+            try scenario.editDatafile(replacing: "\"run\": 1...3", with: "\"run\": 1...15")
+            try scenario.editDatafile(replacing: "s.recipe = \"(echo run {run}; cat {input}) > {output}\"\n}",
+                                      with: "s.recipe = \"(echo run {run}; cat {input}) > {output}\"\n}\n.slurm(stepsPerTask: 2)")
+        }
+        #expect(try local.dbuild("all").status == 0)
+        let dry = try s.dbuild("all", "--backend", "slurm", "-n")
+        // 30 R steps, 2 per task: 15 tasks, split into arrays of at most 11.
+        #expect(dry.stdout.contains("MaxArraySize 11"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("dbuild:R  11 tasks × 2 steps"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("dbuild:R  4 tasks × 2 steps"), "\(dry.stdout)")
+        let run = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "1")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let outputs = Self.chainOutputs.filter { !$0.hasPrefix("rt/") } + ["m1", "m2"].flatMap { m in (1...15).map { "rt/\(m)/run\($0).txt" } }
+        #expect(Self.products(s, outputs) == Self.products(local, outputs))
+    }
+
+    @Test func timeoutEscalatesTheTimeLimitAndTheRetrySucceeds() throws {
+        let s = try Scenario("lensing-chain")
+        try s.write("Datafile", """
+            import Rules
+            Rule("Slow") { s in
+                s.outputs = ["slow.txt"]
+                s.recipe = "if [ -f attempted ]; then echo done > {output}; else touch attempted; sleep 600; fi"
+            }
+            .resources(time: "1m")
+            .slurm(retries: 1, timeFactor: 2)
+            """)
+        let run = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "2")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("TIMEOUT"), "\(run.stdout)")
+        #expect(s.read("slow.txt") == "done\n")
+        let scripts = Self.submissions(s).sorted().map { s.read(".dbuild/slurm/\($0)/array-0-Slow.sbatch") ?? "" }
+        #expect(scripts.count == 2)
+        #expect(scripts.first?.contains("--time=00:01:00") == true)
+        #expect(scripts.last?.contains("--time=00:02:00") == true)
+    }
+
+    static func restartSlurm(_ arguments: [String]) throws {
+        let script = Process()
+        script.executableURL = URL(fileURLWithPath: "/bin/bash")
+        script.arguments = [repository + "/scripts/slurm-local.sh", "start"] + arguments
+        script.standardOutput = FileHandle.nullDevice
+        try script.run()
+        script.waitUntilExit()
+        try #require(script.terminationStatus == 0)
+    }
+}
