@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages dbuild builds against, when missing. Idempotent; needs root (or sudo).
 set -eu
-packages="libsqlite3-dev libxxhash-dev pkg-config"
+packages="libsqlite3-dev libxxhash-dev pkg-config openmpi-bin"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

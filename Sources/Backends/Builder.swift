@@ -79,7 +79,7 @@ public final class Builder: BuildDelegate {
         fileSystem.createParentDirectories(of: log)
         let rule = graph.rule(of: step)
         return StepJob(step: step32, name: graph.name(step), rule: rule.name,
-                       command: RecipeText.expand(step: step, in: graph), outputs: outputs, logPath: log,
+                       command: Launch.local(RecipeText.expand(step: step, in: graph), rule.resources), outputs: outputs, logPath: log,
                        resources: rule.resources)
     }
 

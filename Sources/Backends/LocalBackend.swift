@@ -39,7 +39,7 @@ public final class LocalBackend: Backend {
         func fits(_ job: StepJob, besides batch: [StepJob]) -> Bool {
             if running.isEmpty && batch.isEmpty { return true }
             return running.count + batch.count < jobs
-                && usedCPUs + batch.reduce(0) { $0 + $1.resources.cpus } + job.resources.cpus <= cores
+                && usedCPUs + batch.reduce(0) { $0 + Launch.localCPUs($1.resources) } + Launch.localCPUs(job.resources) <= cores
                 && usedMemory + batch.reduce(0) { $0 + $1.resources.memoryMB } + job.resources.memoryMB <= memoryMB
         }
 
@@ -52,7 +52,7 @@ public final class LocalBackend: Backend {
                                                  outputPath: workingDirectory + "/" + job.logPath, environment: env)
                 let deadline = job.resources.timeSeconds > 0 ? Date().addingTimeInterval(Double(job.resources.timeSeconds)) : nil
                 running[pid] = Running(job: job, started: Date(), deadline: deadline)
-                usedCPUs += job.resources.cpus
+                usedCPUs += Launch.localCPUs(job.resources)
                 usedMemory += job.resources.memoryMB
                 Thread.detachNewThread { stop.post(pid: pid, exit: ChildProcess.wait(pid)) }
             } catch {
@@ -123,7 +123,7 @@ public final class LocalBackend: Backend {
             if events.isEmpty { continue }
             for (pid, exit) in events {
                 guard let entry = running.removeValue(forKey: pid) else { continue }
-                usedCPUs -= entry.job.resources.cpus
+                usedCPUs -= Launch.localCPUs(entry.job.resources)
                 usedMemory -= entry.job.resources.memoryMB
                 let seconds = now.timeIntervalSince(entry.started)
                 let end: StepEnd = entry.timedOut ? .timedOut(seconds: entry.job.resources.timeSeconds)

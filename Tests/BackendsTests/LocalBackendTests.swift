@@ -138,3 +138,43 @@ private func overlap(_ x: (Int, Int), _ y: (Int, Int)) -> Bool { x.0 < y.1 && y.
         #expect(!build.directory.exists("k.txt"))
     }
 }
+
+@Suite struct LaunchTests {
+    @Test func ruleWithSeveralTasksRunsItsRecipeOncePerTaskUnderMpirun() throws {
+        var f = GraphFixture()
+        f.rule("M") { $0.resources.tasksPerNode = 2 }
+        f.step("M", outputs: ["rank0.txt", "rank1.txt"], recipe: "echo hello > rank$OMPI_COMM_WORLD_RANK.txt")
+        let build = try DiskBuild(f)
+        let summary = try build.run()
+        #expect(summary.succeeded == 1, "\(build.output)")
+        #expect(build.directory.read("rank0.txt") == "hello\n")
+        #expect(build.directory.read("rank1.txt") == "hello\n")
+    }
+
+    @Test func launchersWrapOnlyMultiTaskRules() {
+        var r = Resources()
+        #expect(Launch.local("run x", r) == "run x")
+        r.nodes = 2
+        r.tasksPerNode = 4
+        var defaults = MachineDefaults()
+        defaults.localLauncher = "mpiexec"
+        defaults.slurmLauncher = "srun --mpi=pmix"
+        #expect(Launch.local("run 'x'", r, defaults: defaults) == "mpiexec -np 8 /bin/sh -c 'run '\\''x'\\'''")
+        #expect(Launch.slurm("run x", r, defaults: defaults) == "srun --mpi=pmix /bin/sh -c 'run x'")
+        #expect(Launch.localCPUs(r) == 8)
+    }
+
+    @Test func machineDefaultsFillWhatARuleLeavesOut() {
+        let d = MachineDefaults.parse("""
+            # this cluster
+            slurm.account = astro   # billed here
+            slurm.partition=gen
+            unknown.key = 1
+            """)
+        #expect(d.account == "astro" && d.partition == "gen" && d.qos == nil)
+        var r = Resources()
+        r.partition = "debug"
+        let applied = d.apply(to: r)
+        #expect(applied.account == "astro" && applied.partition == "debug")
+    }
+}

@@ -165,3 +165,21 @@ import Testing
         try #require(script.terminationStatus == 0)
     }
 }
+
+extension SlurmScenarioTests {
+    @Test func ruleWithSeveralTasksRunsUnderSrunInsideTheJob() throws {
+        let s = try Scenario("lensing-chain")
+        try s.write("Datafile", """
+            import Rules
+            Rule("MPI") { s in
+                s.outputs = ["rank0.txt", "rank1.txt"]
+                s.recipe = "echo $SLURM_NTASKS > rank$SLURM_PROCID.txt"
+            }
+            .resources(nodes: 1, tasksPerNode: 2)
+            """)
+        let run = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "1")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(s.read("rank0.txt") == "2\n")
+        #expect(s.read("rank1.txt") == "2\n")
+    }
+}

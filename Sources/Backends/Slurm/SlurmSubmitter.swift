@@ -30,7 +30,7 @@ public final class SlurmSubmitter {
     }
 
     public func resources(of array: JobArray) -> Resources {
-        array.escalation.apply(to: graph.description.rules[array.rule])
+        MachineDefaults.current.apply(to: array.escalation.apply(to: graph.description.rules[array.rule]))
     }
 
     /// Writes manifests, scripts and submit.sh into the submission folder.
@@ -54,7 +54,8 @@ public final class SlurmSubmitter {
 
     private func taskStep(_ step: Int32) -> TaskStep {
         let s = Int(step)
-        return TaskStep(name: graph.name(s), command: RecipeText.expand(step: s, in: graph), outputs: graph.outputs(of: s),
+        let command = Launch.slurm(RecipeText.expand(step: s, in: graph), graph.rule(of: s).resources)
+        return TaskStep(name: graph.name(s), command: command, outputs: graph.outputs(of: s),
                         log: Builder.logPath(of: s, in: graph), keepOutputs: graph.rule(of: s).keepsOutputsOnFailure,
                         signature: String(StepSignature.of(s, in: graph), radix: 16))
     }
