@@ -183,3 +183,22 @@ extension SlurmScenarioTests {
         #expect(s.read("rank1.txt") == "2\n")
     }
 }
+
+extension SlurmScenarioTests {
+    @Test func cancelStopsThisProjectsQueuedAndRunningTasks() throws {
+        let s = try Scenario("lensing-chain")
+        try s.editDatafile(replacing: "s.recipe = \"cat {inputs} > {output}\"", with: "s.recipe = \"sleep 30; cat {inputs} > {output}\"")
+        #expect(try s.dbuild("all", "--backend", "slurm").status == 0)
+        let cancel = try s.dbuild("cancel", "C/m1")
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        #expect(cancel.stdout.contains("Cancelled 1 step"), "\(cancel.stdout)")
+        let all = try s.dbuild("cancel")
+        #expect(all.stdout.contains("Cancelled"), "\(all.stdout)")
+        let status = try s.dbuild("status")
+        let queuedColumn = status.stdout.split(separator: "\n").dropFirst().prefix(4).map { line in
+            line.split(separator: " ", omittingEmptySubsequences: true)[3]
+        }
+        #expect(queuedColumn.allSatisfy { $0 == "0" }, "\(status.stdout)")
+        #expect(try s.dbuild("cancel").stdout.contains("Nothing to cancel"))
+    }
+}

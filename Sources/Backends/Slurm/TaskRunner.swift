@@ -38,6 +38,12 @@ public enum TaskRunner {
                     return 143
                 }
             }
+            if Self.endedBySignal(ended!) {
+                // SLURM signals every process of the task at once: the recipe may die before our
+                // own handler has run. Give the stop request a moment to arrive.
+                let deadline = Date().addingTimeInterval(2)
+                while !stop.isSet && Date() < deadline { _ = stop.waitForEvents(until: deadline) }
+            }
             if stop.isSet {
                 // The scheduler ended this task (time limit, preemption, scancel) and the recipe with
                 // it: leave nothing half-made and no result, so dbuild asks the scheduler why.
@@ -60,5 +66,12 @@ public enum TaskRunner {
             try result.write(to: folder, position: position)
         }
         return allSucceeded ? 0 : 1
+    }
+
+    static func endedBySignal(_ exit: ChildExit) -> Bool {
+        switch exit {
+        case .signaled: return true
+        case .exited(let code): return code > 128
+        }
     }
 }
