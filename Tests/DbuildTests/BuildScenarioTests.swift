@@ -200,15 +200,7 @@ private func downstream(of steps: Set<String>) -> Set<String> {
                 s.recipe = s.i == "3" ? "echo partial > {output}; sleep 60" : "echo {i} > {output}"
             }
             """)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Scenario.executable)
-        process.arguments = ["all", "-j", "3"]
-        process.currentDirectoryURL = URL(fileURLWithPath: s.path)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while !(s.exists("q/3.txt") && s.exists("q/1.txt") && s.exists("q/2.txt")) && Date() < deadline { usleep(50_000) }
+        let process = try s.launch("all", "-j", "3") { s.exists("q/3.txt") && s.exists("q/1.txt") && s.exists("q/2.txt") }
         usleep(300_000)
         process.interrupt()                   // SIGINT, as Ctrl-C
         process.waitUntilExit()

@@ -75,15 +75,8 @@ import Testing
                 s.recipe = "sleep 20; touch {output}"
             }
             """)
-        let first = Process()
-        first.executableURL = URL(fileURLWithPath: Scenario.executable)
-        first.arguments = ["all"]
-        first.currentDirectoryURL = URL(fileURLWithPath: s.path)
-        first.standardOutput = FileHandle.nullDevice
-        try first.run()
+        let first = try s.launch("all") { s.exists("logs/Slow/Slow.log") }
         defer { first.interrupt(); first.waitUntilExit() }
-        let deadline = Date().addingTimeInterval(30)
-        while !s.exists("logs/Slow/Slow.log") && Date() < deadline { usleep(50_000) }
         let second = try s.dbuild("all")
         #expect(second.status == 2)
         #expect(second.stderr.contains("another dbuild (pid \(first.processIdentifier)) is working in this project"))

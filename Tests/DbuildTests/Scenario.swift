@@ -62,6 +62,21 @@ final class Scenario {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Starts dbuild in the background (its output discarded) and returns once `ready` holds, or
+    /// after 30 s.
+    func launch(_ arguments: String..., until ready: () -> Bool) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Scenario.executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: path)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !ready() && Date() < deadline { usleep(50_000) }
+        return process
+    }
+
     /// Step names from the "[k/N] name" lines of a build's output.
     static func stepsRun(_ result: Result) -> Set<String> {
         Set(result.stdout.split(separator: "\n").compactMap { line -> String? in

@@ -95,14 +95,9 @@ import Testing
     @Test func restartedDbuildAdoptsTheRunningJobsInsteadOfResubmitting() throws {
         let s = try Scenario("lensing-chain")
         try s.editDatafile(replacing: "s.recipe = \"cat {inputs} > {output}\"", with: "s.recipe = \"sleep 3; cat {inputs} > {output}\"")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Scenario.executable)
-        process.arguments = ["all", "--backend", "slurm", "--wait", "--poll-interval", "1"]
-        process.currentDirectoryURL = URL(fileURLWithPath: s.path)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while Self.submissions(s).isEmpty || !s.exists("planes/m1/p0.txt"), Date() < deadline { usleep(100_000) }
+        let process = try s.launch("all", "--backend", "slurm", "--wait", "--poll-interval", "1") {
+            !Self.submissions(s).isEmpty && s.exists("planes/m1/p0.txt")
+        }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let resumed = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "1")
