@@ -5,6 +5,7 @@ let package = Package(
     name: "dbuild",
     products: [
         .executable(name: "dbuild", targets: ["dbuild"]),
+        .executable(name: "dsynth", targets: ["dsynth"]),
         // A Datafile links this static library; its module is what `import Rules` finds.
         .library(name: "RulesStatic", type: .static, targets: ["Rules"]),
     ],
@@ -15,6 +16,14 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CSpawn"),
+        // The example pipeline's science (dsynth): HDF5, FFTW and MPI from Debian.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "Synth", dependencies: ["CHDF5", "CFFTW"]),
+        .executableTarget(name: "dsynth", dependencies: [
+            "Synth", "CMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .target(name: "Rules"),
         .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"]),
         .target(name: "Backends", dependencies: ["Targets", "CSpawn"]),
@@ -28,6 +37,7 @@ let package = Package(
         // a backend that "runs" steps by writing their outputs.
         .target(name: "TestSupport", dependencies: ["Rules", "Targets", "Backends"], path: "Tests/TestSupport"),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "TestSupport"]),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets", "Rules", "TestSupport"], exclude: ["Fixtures"]),
         // Scenario tests: the real dbuild executable on the projects in Tests/DbuildTests/Fixtures.
