@@ -28,6 +28,19 @@ final class Scenario {
         }
     }
 
+    /// A project holding a copy of the repository's own Datafile (the example pipeline), with the
+    /// built dsynth linked where that Datafile expects it.
+    static func examplePipeline() throws -> Scenario {
+        let s = try Scenario("empty")
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        try FileManager.default.copyItem(atPath: repository + "/Datafile", toPath: s.path + "/Datafile")
+        try FileManager.default.createDirectory(atPath: s.path + "/.build/debug", withIntermediateDirectories: true)
+        let dsynth = (executable as NSString).deletingLastPathComponent + "/dsynth"
+        try FileManager.default.createSymbolicLink(atPath: s.path + "/.build/debug/dsynth", withDestinationPath: dsynth)
+        return s
+    }
+
     struct Result {
         let status: Int32
         let stdout: String

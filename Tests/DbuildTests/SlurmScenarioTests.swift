@@ -197,3 +197,24 @@ extension SlurmScenarioTests {
         #expect(try s.dbuild("cancel").stdout.contains("Nothing to cancel"))
     }
 }
+
+extension SlurmScenarioTests {
+    /// The example pipeline on SLURM, its MPI lens-plane step under this machine's launcher (Debian's
+    /// Open MPI has no SLURM PMI support, so `mpirun` inside the job rather than plain `srun`).
+    @Test func examplePipelineOnSlurmMakesTheSameProductsAsLocally() throws {
+        let local = try Scenario.examplePipeline()
+        #expect(try local.dbuild("all").status == 0)
+        let s = try Scenario.examplePipeline()
+        try s.write("machine-defaults", "slurm.launcher = mpirun --allow-run-as-root\n")
+        let run = try s.run(["all", "--backend", "slurm", "--wait", "--poll-interval", "1"],
+                            environment: ["DBUILD_DEFAULTS": s.path + "/machine-defaults"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let products = try FileManager.default.subpathsOfDirectory(atPath: local.path + "/data").filter { !$0.hasSuffix("/") }
+            .filter { name in var dir: ObjCBool = false; FileManager.default.fileExists(atPath: local.path + "/data/" + name, isDirectory: &dir); return !dir.boolValue }
+        #expect(products.count == 6 + 24 + 6 + 30 + 30 + 6 + 1)
+        for name in products {
+            #expect(FileManager.default.contents(atPath: s.path + "/data/" + name) == FileManager.default.contents(atPath: local.path + "/data/" + name),
+                    "\(name)")
+        }
+    }
+}
