@@ -19,7 +19,7 @@ public struct CachedHash: Equatable, Sendable {
 
 /// Content hashes, read again only when a file's size, mtime or inode changed since it was hashed.
 public final class ContentHashes {
-    private let fileSystem: FileSystem
+    public let fileSystem: FileSystem
     private var cache: [String: CachedHash]
     /// Entries computed in this run, to be written back to the state store.
     public private(set) var fresh: [String: CachedHash] = [:]

@@ -8,6 +8,8 @@ public enum StaleReason: Equatable, Sendable {
     case interrupted
     /// The recipe text, parameters or declared paths differ from the last successful build.
     case signatureChanged
+    /// An output is not what the step left (truncated, overwritten).
+    case outputChanged(path: UInt32)
     /// mtime policy: this input is newer than the oldest output.
     case inputNewer(path: UInt32)
     /// hash policy: this input's content differs from the last build's.
@@ -22,6 +24,7 @@ public enum StaleReason: Equatable, Sendable {
         case .forced: return "forced"
         case .interrupted: return "interrupted"
         case .signatureChanged: return "recipe changed"
+        case .outputChanged: return "output changed"
         case .inputNewer: return "input newer"
         case .inputChanged: return "input changed"
         case .upstream: return "upstream will run"
@@ -35,6 +38,7 @@ public enum StaleReason: Equatable, Sendable {
         case .forced: return "forced (-B)"
         case .interrupted: return "interrupted: the last run of this step did not finish"
         case .signatureChanged: return "recipe changed: recipe, parameters or declared files differ from the last build"
+        case .outputChanged(let path): return "output changed since it was made: \(graph.string(path))"
         case .inputNewer(let path): return "input newer: \(graph.string(path))"
         case .inputChanged(let path): return "input changed: \(graph.string(path))"
         case .upstream(let step): return "upstream will run: \(graph.name(Int(step)))"

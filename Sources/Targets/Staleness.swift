@@ -67,6 +67,7 @@ public final class StalenessScanner {
         }
         guard let record = records[name] else { return newerInput(step, than: oldestOutput, skipping: upcoming) }
         if record.signature != StepSignature.of(step, in: graph) { return .signatureChanged }
+        if let changed = changedOutput(step, record) { return .outputChanged(path: changed) }
         switch graph.rule(of: step).staleness {
         case .mtime:
             return newerInput(step, than: oldestOutput, skipping: upcoming)
@@ -78,6 +79,23 @@ public final class StalenessScanner {
             }
             return nil
         }
+    }
+
+    /// An output that is not what the step left: a different size, or (hash rules, whose output
+    /// hashes are recorded) a different mtime and different content. A touched output alone is not a
+    /// change, as in make.
+    private func changedOutput(_ step: Int, _ record: StepRecord) -> UInt32? {
+        let outputs = graph.description.outputs(ofStep: step)
+        guard record.outputSizes.count == outputs.count else { return nil }
+        for (i, id) in outputs.enumerated() {
+            guard let status = statuses.status(id) else { continue }
+            if status.size != record.outputSizes[i] { return id }
+            if status.mtimeNanos != record.outputMtimes[i], record.outputHashes.count == outputs.count,
+               hashes.hash(graph.string(id)) != record.outputHashes[i] {
+                return id
+            }
+        }
+        return nil
     }
 
     private func newerInput(_ step: Int, than oldestOutput: Int64, skipping upcoming: (UInt32) -> Bool) -> StaleReason? {
@@ -102,7 +120,9 @@ public final class StalenessScanner {
         let inputs = usesHashes ? d.inputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
         let feedsHashes = usesHashes || graph.dependents(of: step).contains { graph.rule(of: Int($0)).staleness == .hash }
         let outputs = feedsHashes ? d.outputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
+        let facts = d.outputs(ofStep: step).map { hashes.fileSystem.status(graph.string($0)) }
         return StepRecord(signature: signature ?? StepSignature.of(step, in: graph), inputHashes: inputs,
-                          outputHashes: outputs, finishedAt: finishedAt, duration: duration)
+                          outputHashes: outputs, outputSizes: facts.map { $0?.size ?? -1 },
+                          outputMtimes: facts.map { $0?.mtimeNanos ?? -1 }, finishedAt: finishedAt, duration: duration)
     }
 }

@@ -10,11 +10,17 @@ public struct StepRecord: Equatable, Sendable {
     public var inputHashes: [UInt64]
     /// Content hashes of the outputs, when the rule's policy is `hash` (for early cutoff).
     public var outputHashes: [UInt64]
+    /// Size and mtime (ns) of each output when the step finished: an output changed since (truncated,
+    /// overwritten by hand) makes the step stale.
+    public var outputSizes: [Int64]
+    public var outputMtimes: [Int64]
     public var finishedAt: Double
     public var duration: Double
 
     public init(signature: UInt64, inputHashes: [UInt64] = [], outputHashes: [UInt64] = [],
-                finishedAt: Double = 0, duration: Double = 0) {
+                outputSizes: [Int64] = [], outputMtimes: [Int64] = [], finishedAt: Double = 0, duration: Double = 0) {
+        self.outputSizes = outputSizes
+        self.outputMtimes = outputMtimes
         self.signature = signature
         self.inputHashes = inputHashes
         self.outputHashes = outputHashes
@@ -49,7 +55,7 @@ private let schemaVersion = 1
 private let schema = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS steps(name TEXT PRIMARY KEY, signature INTEGER NOT NULL,
-    input_hashes BLOB, output_hashes BLOB, finished_at REAL NOT NULL, duration REAL NOT NULL) WITHOUT ROWID;
+    input_hashes BLOB, output_hashes BLOB, output_facts BLOB, finished_at REAL NOT NULL, duration REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS running(name TEXT PRIMARY KEY, started_at REAL NOT NULL, pid INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS file_hashes(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     inode INTEGER NOT NULL, hash INTEGER NOT NULL) WITHOUT ROWID;
@@ -122,13 +128,17 @@ public final class StateStore {
     // MARK: steps
 
     public func loadRecords() throws -> [String: StepRecord] {
-        let query = try database.prepare("SELECT name, signature, input_hashes, output_hashes, finished_at, duration FROM steps")
+        let query = try database.prepare(
+            "SELECT name, signature, input_hashes, output_hashes, output_facts, finished_at, duration FROM steps")
         var records: [String: StepRecord] = [:]
         while try query.step() {
+            let facts = Self.hashes(from: query.blob(4)).map { Int64(bitPattern: $0) }
+            let half = facts.count / 2
             records[query.string(0)] = StepRecord(
                 signature: UInt64(bitPattern: query.int64(1)),
                 inputHashes: Self.hashes(from: query.blob(2)), outputHashes: Self.hashes(from: query.blob(3)),
-                finishedAt: query.double(4), duration: query.double(5))
+                outputSizes: Array(facts[..<half]), outputMtimes: Array(facts[half...]),
+                finishedAt: query.double(5), duration: query.double(6))
         }
         return records
     }
@@ -168,12 +178,13 @@ public final class StateStore {
     public func recordSuccess(_ name: String, _ record: StepRecord) throws {
         try database.transaction {
             let upsert = try database.prepare("""
-                INSERT OR REPLACE INTO steps(name, signature, input_hashes, output_hashes, finished_at, duration)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO steps(name, signature, input_hashes, output_hashes, output_facts, finished_at, duration)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             upsert.bind(1, name); upsert.bind(2, Int64(bitPattern: record.signature))
             upsert.bind(3, Self.blob(record.inputHashes)); upsert.bind(4, Self.blob(record.outputHashes))
-            upsert.bind(5, record.finishedAt); upsert.bind(6, record.duration)
+            upsert.bind(5, Self.blob((record.outputSizes + record.outputMtimes).map { UInt64(bitPattern: $0) }))
+            upsert.bind(6, record.finishedAt); upsert.bind(7, record.duration)
             try upsert.run()
             try delete(name, from: "running")
             try delete(name, from: "failures")

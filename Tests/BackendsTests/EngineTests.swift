@@ -189,6 +189,18 @@ let allSteps = ["P/m1", "C/m1", "P/m2", "C/m2", "R/m1/1", "R/m1/2", "R/m1/3", "R
         #expect(reason("P/m2") == nil)
     }
 
+    @Test func anOutputChangedSinceItWasMadeIsMadeAgain() throws {
+        let engine = try makeEngine(policy: .hash)
+        try engine.build()
+        engine.fileSystem.write("conv/m1", "truncated")
+        let (plan, _) = try engine.plan()
+        #expect(plan.reason(of: Int32(engine.graph.step(named: "C/m1")!))?.text(in: engine.graph) == "output changed since it was made: conv/m1")
+        #expect(try engine.build() == ["C/m1"], "rebuilt identical to before, so nothing downstream runs")
+        // Touching an output (same bytes) is not a change.
+        engine.fileSystem.touch("conv/m2")
+        #expect(try engine.build() == [])
+    }
+
     @Test func contentHashesAreNotReadAgainWhenFilesAreUnchanged() throws {
         let engine = try makeEngine(policy: .hash)
         try engine.build()

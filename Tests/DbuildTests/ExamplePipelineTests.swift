@@ -64,6 +64,9 @@ import Testing
         let verify = try s.dbuild("verify", "--missing")
         #expect(verify.status == 1)
         #expect(verify.stdout.contains("broken   data/RT/dmo/r0/run003.h5  (100 bytes, expected at least 1024)"), "\(verify.stdout)")
+        let repair = try s.dbuild("all")
+        #expect(Scenario.stepsRun(repair) == ["RT/dmo/r0/run003"], "\(repair.stdout)")
+        #expect(try s.dbuild("verify").status == 0)
     }
 }
 
