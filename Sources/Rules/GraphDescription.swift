@@ -8,6 +8,8 @@ public struct RuleDescription: Equatable, Sendable {
     public var minimumOutputBytes: Int = 0
     public var keepsOutputsOnFailure = false
     public var batch = BatchOptions()
+    public var hdf5Checks: [HDF5Check] = []
+    public var countGoal: CountGoal?
 
     public init(name: String, line: Int, parameterNames: [String]) {
         self.name = name

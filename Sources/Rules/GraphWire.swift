@@ -1,6 +1,6 @@
 // The evaluator → dbuild wire format ("graph.bin"), little-endian:
 //
-//   "DBUILDG4"
+//   "DBUILDG5"
 //   u32 string count, then each string as u32 byte length + UTF-8 bytes
 //   u32 rule count, then per rule: name, line, parameter names, staleness, resources, expectations
 //   u32 step count, then per step: rule, parameter ids, inputs, outputs, recipe id
@@ -8,7 +8,7 @@
 // Strings are interned once and referenced by index. A custom binary format because JSON of 10^6
 // steps takes ~30 s to round-trip and this one well under 2 s; the magic carries the version.
 
-private let magic: [UInt8] = Array("DBUILDG4".utf8)
+private let magic: [UInt8] = Array("DBUILDG5".utf8)
 private let noString = UInt32.max
 
 /// Appends little-endian values to a byte buffer.
@@ -70,35 +70,45 @@ public struct GraphFormatError: Error, CustomStringConvertible {
 
 extension GraphDescription {
     public func encoded() -> [UInt8] {
-        var w = WireWriter()
-        w.bytes.reserveCapacity(64 + strings.count * 24 + stepCount * 24)
-        w.bytes.append(contentsOf: magic)
-        w.u8(defaultBackend == "slurm" ? 1 : 0)
-        w.u32(UInt32(strings.count))
-        for s in strings {
-            let utf8 = s.utf8
-            w.u32(UInt32(utf8.count))
-            w.bytes.append(contentsOf: utf8)
-        }
+        // Rules and steps first into a body, so any string they need that is not yet in the table
+        // (a hand-built description) can still be added; then the table, then the body.
+        var table = strings
         var lookup: [String: UInt32] = [:]
-        for (i, s) in strings.enumerated() { lookup[s] = UInt32(i) }
-        func optional(_ s: String?) -> UInt32 { s.map { lookup[$0]! } ?? noString }
+        lookup.reserveCapacity(strings.count)
+        for (i, s) in strings.enumerated() where lookup[s] == nil { lookup[s] = UInt32(i) }
+        func id(_ s: String) -> UInt32 {
+            if let known = lookup[s] { return known }
+            table.append(s)
+            lookup[s] = UInt32(table.count - 1)
+            return UInt32(table.count - 1)
+        }
+        func optional(_ s: String?) -> UInt32 { s.map(id) ?? noString }
+        var w = WireWriter()
+        w.bytes.reserveCapacity(64 + stepCount * 24)
         w.u32(UInt32(rules.count))
         for rule in rules {
-            w.u32(lookup[rule.name]!)
+            w.u32(id(rule.name))
             w.int(rule.line)
-            w.ids(ArraySlice(rule.parameterNames.map { lookup[$0]! }))
+            w.ids(ArraySlice(rule.parameterNames.map(id)))
             w.u8(rule.staleness.rawValue)
             let r = rule.resources
             w.int(r.cpus); w.int(r.memoryMB); w.int(r.timeSeconds); w.int(r.nodes); w.int(r.tasksPerNode)
             w.u32(optional(r.partition)); w.u32(optional(r.account)); w.u32(optional(r.qos)); w.u32(optional(r.constraint))
-            w.ids(ArraySlice(r.extraFlags.map { lookup[$0]! }))
+            w.ids(ArraySlice(r.extraFlags.map(id)))
             w.int(rule.minimumOutputBytes)
             w.u8(rule.keepsOutputsOnFailure ? 1 : 0)
             let b = rule.batch
             w.int(b.stepsPerTask); w.int(b.throttle); w.int(b.retries)
             w.u64(b.timeFactor.bitPattern); w.u64(b.memoryFactor.bitPattern)
             w.u8((b.requeue ? 1 : 0) | (b.appendOutput ? 2 : 0))
+            w.u32(UInt32(rule.hdf5Checks.count))
+            for check in rule.hdf5Checks {
+                w.u8(check.kind.rawValue)
+                w.u32(id(check.path)); w.u32(id(check.owner)); w.u32(id(check.dtype))
+                w.u32(UInt32(check.shape.count)); check.shape.forEach { w.int($0) }
+            }
+            w.int(rule.countGoal?.atLeast ?? -1)
+            w.u32(id(rule.countGoal?.per ?? ""))
         }
         w.u32(UInt32(stepCount))
         for step in 0..<stepCount {
@@ -109,7 +119,18 @@ extension GraphDescription {
             w.u32(recipeIDs[step])
             w.u32(toolCounts[step])
         }
-        return w.bytes
+        var out = WireWriter()
+        out.bytes.reserveCapacity(w.bytes.count + table.count * 24 + 16)
+        out.bytes.append(contentsOf: magic)
+        out.u8(defaultBackend == "slurm" ? 1 : 0)
+        out.u32(UInt32(table.count))
+        for s in table {
+            let utf8 = s.utf8
+            out.u32(UInt32(utf8.count))
+            out.bytes.append(contentsOf: utf8)
+        }
+        out.bytes.append(contentsOf: w.bytes)
+        return out.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> GraphDescription {
@@ -151,6 +172,19 @@ extension GraphDescription {
                 let flags = try r.u8()
                 rule.batch.requeue = flags & 1 != 0
                 rule.batch.appendOutput = flags & 2 != 0
+                let checks = Int(try r.u32())
+                guard checks <= 10_000 else { throw WireReader.Truncated() }
+                for _ in 0..<checks {
+                    let kind = HDF5Check.Kind(rawValue: try r.u8()) ?? .dataset
+                    let path = try string(try r.u32()), owner = try string(try r.u32()), dtype = try string(try r.u32())
+                    let rank = Int(try r.u32())
+                    guard rank <= 32 else { throw WireReader.Truncated() }
+                    let shape = try (0..<rank).map { _ in try r.int() }
+                    rule.hdf5Checks.append(HDF5Check(kind: kind, path: path, owner: owner, shape: shape, dtype: dtype))
+                }
+                let atLeast = try r.int()
+                let per = try string(try r.u32())
+                if atLeast >= 0 { rule.countGoal = CountGoal(atLeast: atLeast, per: per) }
                 g.rules.append(rule)
             }
             let stepCount = Int(try r.u32())
