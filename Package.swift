@@ -20,7 +20,9 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
-        .target(name: "Synth", dependencies: ["CHDF5", "CFFTW"]),
+        // Reading and writing HDF5 (dsynth's products; dbuild verify's content checks).
+        .target(name: "HDF5Support", dependencies: ["CHDF5"]),
+        .target(name: "Synth", dependencies: ["HDF5Support", "CFFTW"]),
         .executableTarget(name: "dsynth", dependencies: [
             "Synth", "CMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -28,7 +30,7 @@ let package = Package(
         .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"]),
         .target(name: "Backends", dependencies: ["Targets", "CSpawn"]),
         .target(name: "DbuildCLI", dependencies: [
-            "Rules", "Targets", "Backends",
+            "Rules", "Targets", "Backends", "HDF5Support",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Swift 5 mode only so that main.swift may touch C's `stdout` (line buffering).
@@ -37,7 +39,7 @@ let package = Package(
         // a backend that "runs" steps by writing their outputs.
         .target(name: "TestSupport", dependencies: ["Rules", "Targets", "Backends"], path: "Tests/TestSupport"),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
-        .testTarget(name: "SynthTests", dependencies: ["Synth", "TestSupport"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "HDF5Support", "TestSupport"]),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets", "Rules", "TestSupport"], exclude: ["Fixtures"]),
         // Scenario tests: the real dbuild executable on the projects in Tests/DbuildTests/Fixtures.

@@ -101,12 +101,16 @@ public final class Builder: BuildDelegate {
         summary.ran += 1
         for id in graph.description.outputs(ofStep: step) { scanner.statuses.invalidate(id) }
         let missing = job.outputs.filter { fileSystem.status($0) == nil }
+        let minimum = Int64(graph.rule(of: step).minimumOutputBytes)
+        let small = job.outputs.filter { (fileSystem.status($0)?.size ?? minimum) < minimum }
         var problem: String?
         switch end {
         case .finished(let exit) where exit.succeeded:
             if !missing.isEmpty {
                 problem = "exited 0 but did not write \(missing.count == 1 ? "its output" : "\(missing.count) of its outputs"): "
                     + missing.prefix(3).joined(separator: ", ") + (missing.count > 3 ? ", …" : "")
+            } else if let first = small.first {
+                problem = "exited 0 but wrote \(first) smaller than the rule's expect(minBytes: \(minimum))"
             }
         case .finished(let exit): problem = "failed (\(exit.text))"
         case .timedOut(let limit): problem = "ran past its time limit of \(limit) s and was stopped"

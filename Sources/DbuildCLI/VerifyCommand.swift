@@ -1,22 +1,61 @@
 import ArgumentParser
 import Foundation
+import Rules
 import Targets
+import HDF5Support
 
-/// `dbuild verify [prefix]`: are the expected products there? Counts outputs per rule and per first
-/// name component; exit 0 when complete, 1 when not. Runs nothing and changes nothing.
+/// `dbuild verify [prefix]`: are the expected products there and sound? Counts outputs per group;
+/// exit 0 when every expectation holds, 1 when not, 2 on usage errors. Runs and changes nothing.
 struct VerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check that every expected product exists.")
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check the products against the Datafile's expectations.")
 
     @OptionGroup var project: ProjectOptions
     @Argument(help: "Step names or prefixes to check (default: all).") var targets: [String] = []
+    @Option(help: ArgumentHelp("Group by a name component: rule or a parameter; repeat for several (default: rule, then rule and first parameter).",
+                               valueName: "component"))
+    var by: [String] = []
     @Flag(help: "List the missing and broken paths.") var missing = false
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() throws {
         let project = try Project(options: self.project)
+        let graph = project.graph
+        let known = Set(["rule"] + graph.description.rules.flatMap(\.parameterNames))
+        for component in by where !known.contains(component) {
+            throw DbuildFailure.usage("--by \(component): no rule has a parameter of that name; use rule or one of "
+                + known.sorted().joined(separator: ", "))
+        }
         let (roots, _) = try project.select(targets)
-        let report = CompletenessReport(graph: project.graph, steps: roots, fileSystem: project.fileSystem)
+        let records = try project.openState(readOnly: true).loadRecords()
+        let names = graph.names
+        let report = CompletenessReport(
+            graph: graph, steps: roots, fileSystem: project.fileSystem,
+            groupings: by.isEmpty ? [["rule"], ["first"]] : [by],
+            isRecorded: { records[names[$0]] != nil },
+            contentProblem: { path, rule in HDF5Expectations.problem(project.fileSystem.absolute(path), rule.hdf5Checks) })
         print(json ? report.json() : report.table(listMissing: missing), terminator: "")
         if !report.isComplete { throw ExitCode(1) }
+    }
+}
+
+/// Checks one file against a rule's HDF5 expectations; the first problem found, or nil.
+enum HDF5Expectations {
+    static func problem(_ path: String, _ checks: [HDF5Check]) -> String? {
+        guard !checks.isEmpty else { return nil }
+        let file: HDF5File
+        do { file = try HDF5File.open(path) } catch { return "not a readable HDF5 file" }
+        for check in checks {
+            switch check.kind {
+            case .group:
+                if file.objectKind(check.path) != .group { return "no \(check.text)" }
+            case .dataset:
+                guard file.objectKind(check.path) == .dataset, let info = file.datasetInfo(check.path) else { return "no \(check.text)" }
+                if !check.shape.isEmpty && info.shape != check.shape { return "dataset \(check.path) has shape \(info.shape), expected \(check.shape)" }
+                if !check.dtype.isEmpty && info.dtype != check.dtype { return "dataset \(check.path) is \(info.dtype), expected \(check.dtype)" }
+            case .attribute:
+                if !file.hasAttribute(check.path, on: check.owner) { return "no \(check.text)" }
+            }
+        }
+        return nil
     }
 }

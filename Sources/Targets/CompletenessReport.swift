@@ -1,74 +1,134 @@
+import Rules
+
 /// Counts of one group's expected outputs.
 public struct CompletenessCount: Equatable, Sendable {
     public var group: String
     public var complete = 0
     public var missing = 0
     public var broken = 0
+    /// Complete, but made without dbuild (no record): reported, not silently trusted.
+    public var unrecorded = 0
 
     public var total: Int { complete + missing + broken }
     public var percent: Double { total == 0 ? 100 : Double(complete) * 100 / Double(total) }
 }
 
-/// What `dbuild verify` reports: every declared output of the selected steps checked against the
-/// rule's expectations (exists; a regular file; at least `minBytes`), counted per rule and per rule
-/// and first parameter (`LP/model7`), with the missing and broken paths.
+/// One "at least N per …" goal, evaluated for one group.
+public struct GoalResult: Equatable, Sendable {
+    public var rule: String
+    public var group: String
+    public var count: Int
+    public var atLeast: Int
+    public var met: Bool { count >= atLeast }
+}
+
+/// What `dbuild verify` reports: every declared output of the selected steps checked against its
+/// rule's expectations (exists; a regular file; at least `minBytes`; the HDF5 objects it must hold),
+/// counted per group, with the missing and broken paths and the count goals.
 public struct CompletenessReport {
-    public private(set) var byRule: [CompletenessCount] = []
-    public private(set) var byFirstParameter: [CompletenessCount] = []
+    public private(set) var tables: [(heading: String, rows: [CompletenessCount])] = []
     public private(set) var missingPaths: [String] = []
     public private(set) var brokenPaths: [(path: String, problem: String)] = []
+    public private(set) var unrecordedSteps = 0
+    public private(set) var goals: [GoalResult] = []
 
-    public var isComplete: Bool { missingPaths.isEmpty && brokenPaths.isEmpty }
+    public var isComplete: Bool { missingPaths.isEmpty && brokenPaths.isEmpty && goals.allSatisfy(\.met) }
 
-    public init(graph: Graph, steps: [Int], fileSystem: FileSystem) {
-        var ruleIndex: [String: Int] = [:]
-        var groupIndex: [String: Int] = [:]
+    /// - Parameters:
+    ///   - groupings: each a list of name components ("rule" or a parameter name) to group by; one
+    ///     table per grouping.
+    ///   - isRecorded: whether dbuild has a record of the step (nil: do not report unrecorded).
+    ///   - contentProblem: checks a present output's content (HDF5), returning what is wrong.
+    public init(graph: Graph, steps: [Int], fileSystem: FileSystem, groupings: [[String]],
+                isRecorded: ((Int) -> Bool)? = nil, contentProblem: ((String, RuleDescription) -> String?)? = nil) {
+        var counts = [[CompletenessCount]](repeating: [], count: groupings.count)
+        var indexes = [[String: Int]](repeating: [:], count: groupings.count)
+        var goalCounts: [String: [String: Int]] = [:]
+        var goalRules: [String] = []
         for step in steps.sorted() {
             let rule = graph.rule(of: step)
-            let group = graph.parameters(of: step).first.map { rule.name + "/" + $0 }
+            let parameters = graph.parameters(of: step)
+            let keys = groupings.map { Self.key(for: $0, rule: rule, parameters: parameters) }
+            let recorded = isRecorded?(step) ?? true
+            var stepComplete = true
+            var completeOutputs = 0
             for path in graph.outputs(of: step) {
-                let verdict: (kind: Int, problem: String?)
+                var kind = 0
+                var problem: String?
                 if let status = fileSystem.status(path) {
                     if !status.isRegularFile {
-                        verdict = (2, "not a regular file")
+                        problem = "not a regular file"
                     } else if status.size < rule.minimumOutputBytes {
-                        verdict = (2, "\(status.size) bytes, expected at least \(rule.minimumOutputBytes)")
-                    } else {
-                        verdict = (0, nil)
+                        problem = "\(status.size) bytes, expected at least \(rule.minimumOutputBytes)"
+                    } else if !rule.hdf5Checks.isEmpty, let contentProblem {
+                        problem = contentProblem(path, rule)
                     }
+                    kind = problem == nil ? 0 : 2
                 } else {
-                    verdict = (1, nil)
+                    kind = 1
                 }
-                Self.count(verdict.kind, in: &byRule, at: &ruleIndex, group: rule.name)
-                if let group { Self.count(verdict.kind, in: &byFirstParameter, at: &groupIndex, group: group) }
-                if verdict.kind == 1 { missingPaths.append(path) }
-                if verdict.kind == 2 { brokenPaths.append((path, verdict.problem!)) }
+                for g in groupings.indices {
+                    let i = indexes[g][keys[g]] ?? {
+                        counts[g].append(CompletenessCount(group: keys[g]))
+                        indexes[g][keys[g]] = counts[g].count - 1
+                        return counts[g].count - 1
+                    }()
+                    switch kind {
+                    case 0: counts[g][i].complete += 1; if !recorded { counts[g][i].unrecorded += 1 }
+                    case 1: counts[g][i].missing += 1
+                    default: counts[g][i].broken += 1
+                    }
+                }
+                if kind == 1 { missingPaths.append(path) }
+                if let problem { brokenPaths.append((path, problem)) }
+                if kind != 0 { stepComplete = false } else { completeOutputs += 1 }
+            }
+            if stepComplete && !recorded { unrecordedSteps += 1 }
+            if let goal = rule.countGoal {
+                let group = goal.per.isEmpty ? "all" : zip(rule.parameterNames, parameters).first { $0.0 == goal.per }?.1 ?? "?"
+                if goalCounts[rule.name] == nil { goalRules.append(rule.name) }
+                goalCounts[rule.name, default: [:]][group, default: 0] += completeOutputs
+            }
+        }
+        tables = zip(groupings, counts).map { (Self.heading($0.0), $0.1) }
+        for ruleName in goalRules {
+            let rule = graph.description.rules.first { $0.name == ruleName }!
+            for (group, count) in goalCounts[ruleName]!.sorted(by: { $0.key < $1.key }) {
+                goals.append(GoalResult(rule: ruleName, group: group, count: count, atLeast: rule.countGoal!.atLeast))
             }
         }
     }
 
-    private static func count(_ kind: Int, in counts: inout [CompletenessCount], at index: inout [String: Int], group: String) {
-        let i = index[group] ?? {
-            counts.append(CompletenessCount(group: group))
-            index[group] = counts.count - 1
-            return counts.count - 1
-        }()
-        switch kind {
-        case 0: counts[i].complete += 1
-        case 1: counts[i].missing += 1
-        default: counts[i].broken += 1
-        }
+    static func key(for components: [String], rule: RuleDescription, parameters: [String]) -> String {
+        components.map { component in
+            if component == "rule" { return rule.name }
+            if component == "first" { return parameters.first.map { rule.name + "/" + $0 } ?? rule.name }
+            return zip(rule.parameterNames, parameters).first { $0.0 == component }?.1 ?? "-"
+        }.joined(separator: " ")
     }
 
-    /// Two tables (by rule; by rule and first parameter), a verdict line, and optionally the paths.
+    static func heading(_ components: [String]) -> String {
+        components == ["first"] ? "rule/first parameter" : components.joined(separator: " ")
+    }
+
+    /// The tables, the goals, a verdict line, and optionally the paths.
     public func table(listMissing: Bool) -> String {
-        var out = Self.render(byRule, heading: "rule")
-        if !byFirstParameter.isEmpty && byFirstParameter.count <= 2_000 {
-            out += "\n" + Self.render(byFirstParameter, heading: "rule/first parameter")
+        var out = tables.filter { $0.rows.count <= 2_000 }.map { Self.render($0.rows, heading: $0.heading) }.joined(separator: "\n")
+        if !goals.isEmpty {
+            out += "\ngoals\n"
+            for g in goals {
+                out += "  \(g.met ? "met    " : "NOT MET") \(g.rule): \(g.count) of at least \(g.atLeast)"
+                    + (g.group == "all" ? "" : " for \(g.group)") + "\n"
+            }
         }
-        let missing = missingPaths.count, broken = brokenPaths.count
-        out += "\n" + (isComplete ? "Complete: every expected product is present.\n"
-            : "Incomplete: \(missing) missing, \(broken) broken." + (listMissing ? "\n" : " (--missing lists them)\n"))
+        if unrecordedSteps > 0 {
+            out += "\n\(unrecordedSteps) complete step\(unrecordedSteps == 1 ? " was" : "s were") not made by dbuild (unrecorded); "
+                + "`dbuild adopt` checks and records them\n"
+        }
+        let missing = missingPaths.count, broken = brokenPaths.count, unmet = goals.filter { !$0.met }.count
+        out += "\n" + (isComplete ? "Complete: every expectation holds.\n"
+            : "Incomplete: \(missing) missing, \(broken) broken" + (unmet > 0 ? ", \(unmet) goal\(unmet == 1 ? "" : "s") not met" : "")
+                + "." + (listMissing ? "\n" : " (--missing lists them)\n"))
         if listMissing {
             for path in missingPaths { out += "missing  \(path)\n" }
             for (path, problem) in brokenPaths { out += "broken   \(path)  (\(problem))\n" }
@@ -82,13 +142,13 @@ public struct CompletenessReport {
             let fill = String(repeating: " ", count: max(0, w - s.count))
             return left ? s + fill : fill + s
         }
-        var out = pad(heading, width, left: true) + "  complete   missing    broken   percent\n"
+        var out = pad(heading, width, left: true) + "  complete   missing    broken  unrecorded   percent\n"
         for c in counts {
             // One decimal, never rounded up to 100.0% while something is missing.
             let tenths = c.complete == c.total ? 1000 : min(999, Int((c.percent * 10).rounded()))
             let percent = "\(tenths / 10).\(tenths % 10)%"
             out += pad(c.group, width, left: true) + "  " + pad(String(c.complete), 8) + "  " + pad(String(c.missing), 8)
-                + "  " + pad(String(c.broken), 8) + "  " + pad(percent, 8) + "\n"
+                + "  " + pad(String(c.broken), 8) + "  " + pad(String(c.unrecorded), 10) + "  " + pad(percent, 8) + "\n"
         }
         return out
     }
@@ -96,10 +156,14 @@ public struct CompletenessReport {
     public func json() -> String {
         func counts(_ list: [CompletenessCount]) -> String {
             "[" + list.map { c in
-                "{\"group\":\(jsonString(c.group)),\"complete\":\(c.complete),\"missing\":\(c.missing),\"broken\":\(c.broken)}"
+                "{\"group\":\(jsonString(c.group)),\"complete\":\(c.complete),\"missing\":\(c.missing),\"broken\":\(c.broken),\"unrecorded\":\(c.unrecorded)}"
             }.joined(separator: ",") + "]"
         }
-        return "{\"complete\":\(isComplete),\"by_rule\":\(counts(byRule)),\"by_first_parameter\":\(counts(byFirstParameter)),"
+        let tableJSON = tables.map { "{\"by\":\(jsonString($0.heading)),\"rows\":\(counts($0.rows))}" }.joined(separator: ",")
+        let goalJSON = goals.map {
+            "{\"rule\":\(jsonString($0.rule)),\"group\":\(jsonString($0.group)),\"count\":\($0.count),\"at_least\":\($0.atLeast),\"met\":\($0.met)}"
+        }.joined(separator: ",")
+        return "{\"complete\":\(isComplete),\"tables\":[\(tableJSON)],\"goals\":[\(goalJSON)],\"unrecorded_steps\":\(unrecordedSteps),"
             + "\"missing\":[\(missingPaths.map(jsonString).joined(separator: ","))],"
             + "\"broken\":[\(brokenPaths.map { "{\"path\":\(jsonString($0.path)),\"problem\":\(jsonString($0.problem))}" }.joined(separator: ","))]}\n"
     }

@@ -2,6 +2,8 @@
 public enum StaleReason: Equatable, Sendable {
     /// A declared output does not exist.
     case missingOutput(path: UInt32)
+    /// An output is smaller than its rule's `expect(minBytes:)`: truncated, whoever made it.
+    case outputTooSmall(path: UInt32)
     /// `-B/--always-make`.
     case forced
     /// dbuild was stopped while this step ran; its outputs are not trusted.
@@ -21,6 +23,7 @@ public enum StaleReason: Equatable, Sendable {
     public var kind: String {
         switch self {
         case .missingOutput: return "missing output"
+        case .outputTooSmall: return "output too small"
         case .forced: return "forced"
         case .interrupted: return "interrupted"
         case .signatureChanged: return "recipe changed"
@@ -35,6 +38,7 @@ public enum StaleReason: Equatable, Sendable {
     public func text(in graph: Graph) -> String {
         switch self {
         case .missingOutput(let path): return "missing output: \(graph.string(path))"
+        case .outputTooSmall(let path): return "output too small: \(graph.string(path)) (the rule expects at least \(graph.producer[Int(path)] >= 0 ? graph.rule(of: Int(graph.producer[Int(path)])).minimumOutputBytes : 0) bytes)"
         case .forced: return "forced (-B)"
         case .interrupted: return "interrupted: the last run of this step did not finish"
         case .signatureChanged: return "recipe changed: recipe, parameters or declared files differ from the last build"

@@ -53,8 +53,10 @@ public final class StalenessScanner {
     public func ownReason(_ step: Int, pending: [StaleReason?]? = nil) -> StaleReason? {
         let d = graph.description
         var oldestOutput = Int64.max
+        let minimum = Int64(graph.rule(of: step).minimumOutputBytes)
         for id in d.outputs(ofStep: step) {
             guard let status = statuses.status(id) else { return .missingOutput(path: id) }
+            if status.size < minimum { return .outputTooSmall(path: id) }
             oldestOutput = min(oldestOutput, status.mtimeNanos)
         }
         if forced { return .forced }

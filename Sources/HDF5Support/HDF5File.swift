@@ -12,6 +12,7 @@ public struct SynthError: Error, CustomStringConvertible {
 public final class HDF5File {
     private let id: hid_t
     public let path: String
+    var handle: hid_t { id }
 
     private init(id: hid_t, path: String) {
         self.id = id
