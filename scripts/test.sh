@@ -3,6 +3,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-system-packages.sh
+# The report's test renders it in a real browser.
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 chromium >/dev/null; }
 # The SLURM backend's tests run against a real single-node SLURM on this machine (needs root).
 bash scripts/slurm-local.sh start
 swift build --build-tests

@@ -31,6 +31,12 @@ public final class Builder: BuildDelegate {
     public var say: (String) -> Void = { print($0) }
     public var quiet = false
     public var verbose = false
+    /// The live progress display; when nil, each start is a plain "[k/N] name" line through `say`.
+    public var progress: ProgressReporter?
+    /// Identifies this build's rows in the state's run history (the report's timeline).
+    public let buildID = String(Int(Date().timeIntervalSince1970 * 1000))
+    private var startTimes: [Int32: Double] = [:]
+    private let host = ProcessInfo.processInfo.hostName
     public private(set) var summary = BuildSummary()
     private var fileSystem: FileSystem { scanner.statuses.fileSystem }
     private var startedCount = 0
@@ -67,6 +73,7 @@ public final class Builder: BuildDelegate {
         let step = Int(step32)
         if case .upstream = plan.reason(of: step32), scanner.ownReason(step) == nil {
             summary.cutOff += 1
+            progress?.skipped(rule: graph.rule(of: step).name)
             if verbose { say("clean after all: \(graph.name(step)) (its inputs came out unchanged)") }
             return nil
         }
@@ -89,9 +96,11 @@ public final class Builder: BuildDelegate {
         } catch {
             say("dbuild: warning: cannot record that steps started: \(error)")
         }
+        let now = Date().timeIntervalSince1970
         for job in jobs {
             startedCount += 1
-            if !quiet { say("[\(startedCount)/\(summary.planned)] \(job.name)") }
+            startTimes[job.step] = now
+            if let progress { progress.started(job.name) } else if !quiet { say("[\(startedCount)/\(summary.planned)] \(job.name)") }
             if verbose { say("    \(job.command)") }
         }
     }
@@ -117,6 +126,11 @@ public final class Builder: BuildDelegate {
         case .couldNotStart(let why): problem = "could not start: \(why)"
         case .stopped: problem = "stopped before it finished"
         }
+        let finishedAt = Date().timeIntervalSince1970
+        let run = StepRun(build: buildID, name: job.name, rule: job.rule, startedAt: startTimes[job.step] ?? finishedAt - seconds,
+                          finishedAt: finishedAt, host: host, outcome: problem == nil ? "done" : end == .stopped ? "stopped" : "failed")
+        try? state.recordRun(run)
+        progress?.finished(rule: job.rule, succeeded: problem == nil)
         if let problem {
             recordFailure(job, problem: problem, end: end)
             return false

@@ -84,8 +84,16 @@ struct BuildCommand: ParsableCommand {
             let builder = Builder(graph: project.graph, plan: plan, scanner: scanner, state: state)
             builder.quiet = quiet
             builder.verbose = verbose
-            let backend = LocalBackend(jobs: jobs ?? LocalBackend.machineCores, workingDirectory: project.root)
+            let parallelism = jobs ?? LocalBackend.machineCores
+            let progress = ProgressReporter(
+                total: plan.steps.count, rulesOfPlannedSteps: plan.steps.map { project.graph.rule(of: Int($0)).name },
+                parallelism: parallelism, expected: Self.meanDurations(scanner.records), isTerminal: isatty(1) != 0,
+                color: ProcessInfo.processInfo.environment["NO_COLOR"] == nil, quiet: quiet)
+            builder.progress = progress
+            builder.say = { progress.message($0) }
+            let backend = LocalBackend(jobs: parallelism, workingDirectory: project.root)
             summary = builder.run(on: backend, keepGoing: keepGoing, stop: stop)
+            progress.finish()
         } else if !scanner.hashes.fresh.isEmpty {
             // Files were touched but not changed: remember their hashes so they are not read again.
             try? project.openState(readOnly: false).saveHashes(scanner.hashes.takeFresh())
@@ -98,6 +106,19 @@ struct BuildCommand: ParsableCommand {
         print(line)
         if summary.interrupted { throw DbuildFailure.interrupted }
         if summary.failed > 0 { throw DbuildFailure.buildFailed }
+    }
+}
+
+extension BuildCommand {
+    /// Mean recorded duration of each rule's steps, for the progress line's ETA.
+    static func meanDurations(_ records: [String: StepRecord]) -> [String: Double] {
+        var sums: [String: (Double, Int)] = [:]
+        for (name, record) in records {
+            let rule = String(name.prefix { $0 != "/" })
+            let (sum, count) = sums[rule] ?? (0, 0)
+            sums[rule] = (sum + record.duration, count + 1)
+        }
+        return sums.mapValues { $0.0 / Double($0.1) }
     }
 }
 

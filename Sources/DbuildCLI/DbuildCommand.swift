@@ -7,7 +7,7 @@ public struct DbuildCommand: ParsableCommand {
         commandName: "dbuild",
         abstract: "make for scientific data: build what is missing or stale, as declared in a Swift Datafile.",
         version: dbuildVersion,
-        subcommands: [BuildCommand.self, WhyCommand.self, ListCommand.self, StatusCommand.self, CleanCommand.self, AdoptCommand.self, GraphCommand.self,
+        subcommands: [BuildCommand.self, WhyCommand.self, ListCommand.self, StatusCommand.self, CleanCommand.self, AdoptCommand.self, GraphCommand.self, ReportCommand.self,
                       VerifyCommand.self, CancelCommand.self, ExecCommand.self],
         defaultSubcommand: BuildCommand.self)
 

@@ -48,6 +48,7 @@ public struct FailureRecord: Equatable, Sendable {
 // yet finished (`running`: its outputs are untrusted after a crash), per file whose content hash is
 // cached (`file_hashes`, valid while size, mtime and inode match) and per step whose last run failed.
 // Each finished step is its own transaction, so killing dbuild loses at most the steps still running.
+// `step_runs` keeps when and where each step ran, per build (the report's timeline).
 // Batch submissions: `submissions` (one folder each under .dbuild/slurm), `submitted_arrays` (a job id
 // recorded the moment sbatch returns it) and `submitted_steps` (steps handed to the scheduler whose
 // result has not been ingested yet: they must not be submitted twice).
@@ -65,6 +66,9 @@ CREATE TABLE IF NOT EXISTS submissions(id TEXT PRIMARY KEY, folder TEXT NOT NULL
     finished INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS submitted_arrays(submission TEXT NOT NULL, array INTEGER NOT NULL, rule TEXT NOT NULL,
     job_id TEXT NOT NULL, tasks INTEGER NOT NULL, PRIMARY KEY(submission, array)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS step_runs(build TEXT NOT NULL, name TEXT NOT NULL, rule TEXT NOT NULL, started_at REAL NOT NULL,
+    finished_at REAL NOT NULL, host TEXT NOT NULL, outcome TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS step_runs_by_build ON step_runs(build);
 CREATE TABLE IF NOT EXISTS submitted_steps(name TEXT PRIMARY KEY, submission TEXT NOT NULL, array INTEGER NOT NULL,
     task INTEGER NOT NULL, attempt INTEGER NOT NULL) WITHOUT ROWID;
 """

@@ -126,6 +126,9 @@ public final class SubmissionTracker {
     }
 
     private func ingest(_ result: StepResult, folder: String, report: inout TrackerReport) throws {
+        try? state.recordRun(StepRun(build: "slurm:" + (folder as NSString).lastPathComponent, name: result.name,
+                                     rule: ruleName(result.name), startedAt: result.finishedAt - result.seconds,
+                                     finishedAt: result.finishedAt, host: result.host, outcome: result.succeeded ? "done" : "failed"))
         let step = graph.step(named: result.name)
         let log = step.map { Builder.logPath(of: $0, in: graph) } ?? ""
         if result.succeeded, let step {

@@ -1,0 +1,128 @@
+import Foundation
+
+/// Where a build stands, for the progress line.
+public struct ProgressState: Equatable, Sendable {
+    public var total: Int
+    public var done = 0
+    public var running = 0
+    public var failed = 0
+    public var startedAt: Double
+    /// Seconds of work still ahead, from earlier runs of the same rules (nil when unknown).
+    public var remainingWork: Double?
+    public var parallelism: Int
+
+    public init(total: Int, startedAt: Double, parallelism: Int) {
+        self.total = total
+        self.startedAt = startedAt
+        self.parallelism = max(1, parallelism)
+    }
+}
+
+/// The one-line progress text: `[12/82] 2 running, 1 failed, 4.1 s, ETA 6 s`.
+public enum ProgressLine {
+    public static func render(_ s: ProgressState, now: Double, color: Bool) -> String {
+        var text = "[\(s.done)/\(s.total)] \(s.running) running"
+        if s.failed > 0 { text += ", " + (color ? "\u{1B}[31m\(s.failed) failed\u{1B}[0m" : "\(s.failed) failed") }
+        text += ", " + duration(now - s.startedAt)
+        if let work = s.remainingWork, s.done < s.total {
+            text += ", ETA " + duration(work / Double(min(s.parallelism, max(1, s.total - s.done))))
+        }
+        return text
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1f s", max(0, seconds)) }
+        let total = Int(seconds.rounded())
+        if total < 3600 { return "\(total / 60) min \(total % 60) s" }
+        return "\(total / 3600) h \(total % 3600 / 60) min"
+    }
+}
+
+/// Shows progress: on a terminal one live line, rewritten in place (messages print above it); elsewhere
+/// one line per started step and a progress line every `plainInterval` seconds. Silent when quiet.
+public final class ProgressReporter {
+    public private(set) var state: ProgressState
+    let isTerminal: Bool
+    let color: Bool
+    let quiet: Bool
+    let clock: () -> Double
+    let write: (String) -> Void
+    /// Mean recorded seconds per rule; the remaining work is the sum over steps not yet done.
+    let expected: [String: Double]
+    private var remainingByRule: [String: Int]
+    private var lastPlainLine: Double
+    public var plainInterval = 15.0
+
+    public init(total: Int, rulesOfPlannedSteps: [String], parallelism: Int, expected: [String: Double], isTerminal: Bool,
+                color: Bool, quiet: Bool, clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
+                write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+        self.isTerminal = isTerminal
+        self.color = color
+        self.quiet = quiet
+        self.clock = clock
+        self.write = write
+        self.expected = expected
+        remainingByRule = Dictionary(rulesOfPlannedSteps.map { ($0, 1) }, uniquingKeysWith: +)
+        state = ProgressState(total: total, startedAt: clock(), parallelism: parallelism)
+        lastPlainLine = state.startedAt
+        updateRemaining()
+    }
+
+    private func updateRemaining() {
+        var work = 0.0
+        for (rule, count) in remainingByRule where count > 0 {
+            guard let seconds = expected[rule] else { state.remainingWork = nil; return }
+            work += seconds * Double(count)
+        }
+        state.remainingWork = work
+    }
+
+    public func started(_ name: String) {
+        state.running += 1
+        if quiet { return }
+        if isTerminal { redraw() } else { write("[\(state.done + state.running)/\(state.total)] \(name)\n"); periodic() }
+    }
+
+    public func finished(rule: String, succeeded: Bool) {
+        state.running = max(0, state.running - 1)
+        state.done += 1
+        if !succeeded { state.failed += 1 }
+        remainingByRule[rule, default: 1] -= 1
+        updateRemaining()
+        if quiet { return }
+        if isTerminal { redraw() } else { periodic() }
+    }
+
+    /// A step that turned out clean (early cutoff) or was not run: counts as done.
+    public func skipped(rule: String) {
+        state.done += 1
+        remainingByRule[rule, default: 1] -= 1
+        updateRemaining()
+        if !quiet && isTerminal { redraw() }
+    }
+
+    /// A message (a failure, a warning) printed above the live line.
+    public func message(_ text: String) {
+        if isTerminal && !quiet {
+            write("\r\u{1B}[K" + text + "\n")
+            redraw()
+        } else {
+            write(text + "\n")
+        }
+    }
+
+    /// Clears the live line before the summary.
+    public func finish() {
+        if isTerminal && !quiet { write("\r\u{1B}[K") }
+    }
+
+    private func redraw() { write("\r\u{1B}[K" + ProgressLine.render(state, now: clock(), color: color)) }
+
+    private func periodic() {
+        let now = clock()
+        if now - lastPlainLine >= plainInterval {
+            lastPlainLine = now
+            write("progress: " + ProgressLine.render(state, now: now, color: false) + "\n")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Targets
+
+/// The state of one step as the report colours it.
+enum StepCondition: String, CaseIterable {
+    case complete, missing, broken, running, failed
+}
+
+/// Everything the HTML report shows, gathered from the graph, the files and the state store.
+struct ReportData {
+    var project: String
+    var generatedAt: Date
+    var ruleGraph: RuleGraph
+    var conditions: [StepCondition]                     // per step
+    var rowComponent: String
+    var columnComponent: String
+    var heatmap: [(row: String, cells: [(column: String, counts: [StepCondition: Int])])]
+    var runs: [StepRun]
+    var failures: [(name: String, message: String, log: String, excerpt: [String])]
+
+    var totals: [StepCondition: Int] {
+        Dictionary(conditions.map { ($0, 1) }, uniquingKeysWith: +)
+    }
+
+    static func gather(project: Project, rows: String?, columns: String?) throws -> ReportData {
+        let graph = project.graph
+        let state = try project.openState(readOnly: true)
+        let scanner = try project.scanner(state: state, forced: false)
+        let reasons = try project.scan(scanner, needed: [Bool](repeating: true, count: graph.stepCount))
+        let failures = try state.loadFailures()
+        let inFlight = Set(try state.loadSubmittedSteps().map(\.name))
+        var conditions: [StepCondition] = []
+        conditions.reserveCapacity(graph.stepCount)
+        for step in 0..<graph.stepCount {
+            let name = graph.name(step)
+            let reason = reasons[step]
+            if inFlight.contains(name) { conditions.append(.running) }
+            else if reason == nil { conditions.append(.complete) }
+            else if failures[name] != nil { conditions.append(.failed) }
+            else if case .outputTooSmall? = reason { conditions.append(.broken) }
+            else if case .outputChanged? = reason { conditions.append(.broken) }
+            else { conditions.append(.missing) }
+        }
+        // Default heatmap axes: the first two parameters of the first rule that has two.
+        let withTwo = graph.description.rules.first { $0.parameterNames.count >= 2 }
+        let rowName = rows ?? withTwo?.parameterNames[0] ?? graph.description.rules.first?.parameterNames.first ?? "rule"
+        let columnName = columns ?? withTwo?.parameterNames[1] ?? "rule"
+        var rowOrder: [String] = [], columnOrder: [String] = []
+        var cells: [String: [String: [StepCondition: Int]]] = [:]
+        for step in 0..<graph.stepCount {
+            let rule = graph.rule(of: step)
+            let parameters = graph.parameters(of: step)
+            func value(_ component: String) -> String? {
+                component == "rule" ? rule.name : zip(rule.parameterNames, parameters).first { $0.0 == component }?.1
+            }
+            guard let r = value(rowName), let c = value(columnName) else { continue }
+            if cells[r] == nil { rowOrder.append(r); cells[r] = [:] }
+            if !columnOrder.contains(c) { columnOrder.append(c) }
+            cells[r]![c, default: [:]][conditions[step], default: 0] += 1
+        }
+        let heatmap = rowOrder.map { r in (r, columnOrder.map { c in (c, cells[r]![c] ?? [:]) }) }
+        let failureList = failures.filter { reasons[graph.step(named: $0.key) ?? 0] != nil }
+            .sorted { $0.value.failedAt > $1.value.failedAt }.prefix(20).map { entry -> (String, String, String, [String]) in
+                let text = (try? String(contentsOfFile: project.root + "/" + entry.value.logPath, encoding: .utf8)) ?? ""
+                return (entry.key, entry.value.message, entry.value.logPath, text.split(separator: "\n").suffix(10).map(String.init))
+            }
+        return ReportData(project: project.root, generatedAt: Date(), ruleGraph: RuleGraph(graph: graph, stale: reasons.map { $0 != nil }),
+                          conditions: conditions, rowComponent: rowName, columnComponent: columnName, heatmap: heatmap,
+                          runs: try state.loadLatestBuildRuns(), failures: failureList)
+    }
+}

@@ -1,0 +1,50 @@
+/// One run of one step: when, where, how it ended. The history behind the report's timeline and
+/// the progress line's estimates.
+public struct StepRun: Equatable, Sendable {
+    public var build: String
+    public var name: String
+    public var rule: String
+    public var startedAt: Double
+    public var finishedAt: Double
+    public var host: String
+    /// done, failed or stopped.
+    public var outcome: String
+
+    public init(build: String, name: String, rule: String, startedAt: Double, finishedAt: Double, host: String, outcome: String) {
+        self.build = build
+        self.name = name
+        self.rule = rule
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.host = host
+        self.outcome = outcome
+    }
+}
+
+extension StateStore {
+    public func recordRun(_ run: StepRun) throws {
+        let insert = try database.prepare("""
+            INSERT INTO step_runs(build, name, rule, started_at, finished_at, host, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind(1, run.build); insert.bind(2, run.name); insert.bind(3, run.rule); insert.bind(4, run.startedAt)
+        insert.bind(5, run.finishedAt); insert.bind(6, run.host); insert.bind(7, run.outcome)
+        try insert.run()
+    }
+
+    /// The runs of the most recent build (the one whose latest step finished last).
+    public func loadLatestBuildRuns() throws -> [StepRun] {
+        let latest = try database.prepare("SELECT build FROM step_runs ORDER BY finished_at DESC LIMIT 1")
+        guard try latest.step() else { return [] }
+        let build = latest.string(0)
+        let query = try database.prepare("""
+            SELECT build, name, rule, started_at, finished_at, host, outcome FROM step_runs WHERE build = ? ORDER BY started_at
+            """)
+        query.bind(1, build)
+        var runs: [StepRun] = []
+        while try query.step() {
+            runs.append(StepRun(build: query.string(0), name: query.string(1), rule: query.string(2), startedAt: query.double(3),
+                                finishedAt: query.double(4), host: query.string(5), outcome: query.string(6)))
+        }
+        return runs
+    }
+}

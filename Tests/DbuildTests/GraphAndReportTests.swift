@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+@Suite struct GraphAndReportTests {
+    @Test func ruleGraphAsDotAndMermaid() throws {
+        let s = try Scenario("lensing-chain")
+        try s.dbuild("P")
+        try Scenario.expectGolden(try s.dbuild("graph").stdout, "graph-lensing-chain.dot")
+        try Scenario.expectGolden(try s.dbuild("graph", "--format", "mermaid").stdout, "graph-lensing-chain.mermaid")
+        let steps = try s.dbuild("graph", "--steps", "R/m1/2", "--format", "mermaid")
+        #expect(steps.stdout == """
+            flowchart LR
+              s0["P/m1"]
+              s1["C/m1"]
+              s2["R/m1/2"]
+              s0 --> s1
+              s1 --> s2
+
+            """)
+    }
+
+    @Test func stepGraphOfAHugeSelectionIsRefusedPolitely() throws {
+        let s = try Scenario("lensing-suite")
+        try s.write("bin/lensplanes", "")
+        for model in ["dmo", "hydro"] + (1...32).map({ "replace\($0)" }) { try s.write("sims/\(model)/snapshots.txt", "") }
+        let refused = try s.dbuild("graph", "--steps")
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("the selection has 34680 steps"))
+        #expect(try s.dbuild("graph", "--steps", "RT/dmo/LP_00/run001").status == 0)
+    }
+
+    /// The report rendered by a real browser: the page's script ran (no error stopped it) and shows
+    /// the counts dbuild computed.
+    @Test func reportRendersInHeadlessChromiumWithTheExpectedCounts() throws {
+        let chromium = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "install chromium (scripts/test.sh does)")
+        let s = try Scenario("failing-step")
+        #expect(try s.dbuild("all", "-k").status == 1)
+        try s.remove("b/4.txt")
+        let report = try s.dbuild("report", "--rows", "rule", "--columns", "i")
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("5 complete, 2 missing, 0 broken, 0 running, 1 failed"), "\(report.stdout)")
+        let page = s.path + "/logs/report.html"
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(!html.contains("http://") || !html.contains("src=\"http"), "nothing fetched from the network")
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000"]
+        let dom = try runTool(chromium, flags + ["--dump-dom", "file://" + page])
+        #expect(dom.status == 0)
+        #expect(dom.output.contains("data-status=\"ok\""), "the page's script finished")
+        #expect(dom.output.contains("<span id=\"total\">8 steps</span>"))
+        #expect(dom.output.contains("<span id=\"complete\">5 complete</span>"))
+        #expect(dom.output.contains("<span id=\"failed\">1 failed</span>"))
+        #expect(dom.output.contains("something broke"), "the failure's log excerpt")
+        let png = s.path + "/report.png"
+        let shot = try runTool(chromium, flags + ["--window-size=1200,1400", "--screenshot=" + png, "file://" + page])
+        #expect(shot.status == 0)
+        let bytes = try #require(FileManager.default.contents(atPath: png))
+        #expect(bytes.count > 10_000 && bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    }
+}
