@@ -31,15 +31,17 @@ struct ReportData {
         let inFlight = Set(try state.loadSubmittedSteps().map(\.name))
         var conditions: [StepCondition] = []
         conditions.reserveCapacity(graph.stepCount)
+        // Judged by the products, as verify does: a step whose outputs are all present and sound is
+        // complete even if it is stale (its upstream will run).
         for step in 0..<graph.stepCount {
             let name = graph.name(step)
-            let reason = reasons[step]
+            let minimum = Int64(graph.rule(of: step).minimumOutputBytes)
+            let statuses = graph.outputs(of: step).map { project.fileSystem.status($0) }
             if inFlight.contains(name) { conditions.append(.running) }
-            else if reason == nil { conditions.append(.complete) }
-            else if failures[name] != nil { conditions.append(.failed) }
-            else if case .outputTooSmall? = reason { conditions.append(.broken) }
-            else if case .outputChanged? = reason { conditions.append(.broken) }
-            else { conditions.append(.missing) }
+            else if statuses.contains(where: { $0 == nil }) { conditions.append(failures[name] != nil ? .failed : .missing) }
+            else if statuses.contains(where: { $0!.size < minimum || !$0!.isRegularFile }) { conditions.append(.broken) }
+            else if case .outputChanged? = reasons[step] { conditions.append(.broken) }
+            else { conditions.append(.complete) }
         }
         // Default heatmap axes: the first two parameters of the first rule that has two.
         let withTwo = graph.description.rules.first { $0.parameterNames.count >= 2 }

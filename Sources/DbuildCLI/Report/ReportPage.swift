@@ -87,7 +87,7 @@ enum ReportPage {
             let fill = n.stale == 0 ? "#e6f4e9" : "#fdf1e0"
             svg += "<rect x=\"\(p.x)\" y=\"\(p.y)\" width=\"110\" height=\"46\" rx=\"6\" fill=\"\(fill)\" stroke=\"#888\"/>"
             svg += "<text x=\"\(p.x + 55)\" y=\"\(p.y + 19)\" text-anchor=\"middle\" font-weight=\"bold\">\(escape(n.rule))</text>"
-            svg += "<text x=\"\(p.x + 55)\" y=\"\(p.y + 36)\" text-anchor=\"middle\" font-size=\"11\">\(n.steps) steps, \(n.stale) stale</text>"
+            svg += "<text x=\"\(p.x + 55)\" y=\"\(p.y + 36)\" text-anchor=\"middle\" font-size=\"11\">\(n.steps) step\(n.steps == 1 ? "" : "s"), \(n.stale) stale</text>"
         }
         return svg + "</svg>"
     }
