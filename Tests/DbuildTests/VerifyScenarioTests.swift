@@ -49,13 +49,16 @@ import Testing
         try Scenario.expectGolden(verify.stdout, "verify-example-wrong-structure.txt")
     }
 
-    @Test func missingAttributeIsNamed() throws {
+    @Test func missingAttributeAndMissingGroupAreNamed() throws {
         let s = try builtPipeline()
         try s.editDatafile(replacing: ".expectHDF5(.dataset(\"sigma\", shape: [64, 64]), .attribute(\"plane\"))",
                            with: ".expectHDF5(.dataset(\"sigma\", shape: [64, 64]), .attribute(\"plane\"), .attribute(\"redshift\"))")
-        let verify = try s.dbuild("verify", "--missing", "LP/dmo/r0")
+        try s.editDatafile(replacing: ".dataset(\"index\", dtype: \"int64\"))", with: ".dataset(\"index\", dtype: \"int64\"), .group(\"/meta\"))")
+        let verify = try s.dbuild("verify", "--missing", "LP/dmo/r0", "LUX/dmo/r0")
         #expect(verify.status == 1)
         #expect(verify.stdout.contains("broken   data/LP/dmo/r0/plane0.h5  (no attribute redshift)"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("broken   data/LUX/dmo/r0.h5  (no group /meta)"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("Incomplete: 0 missing, 5 broken."), "4 planes and one converted file")
     }
 
     @Test func productsMadeWithoutDbuildAreUnrecordedUntilAdopted() throws {
