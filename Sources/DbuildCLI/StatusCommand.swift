@@ -25,7 +25,7 @@ struct StatusCommand: ParsableCommand {
         let reasons = try project.scan(scanner, needed: Selection.closure(of: roots, in: graph))
         let failures = try state.loadFailures()
 
-        struct Row { var steps = 0, built = 0, queued = 0, running = 0, failed = 0, missing = 0; var jobs = Set<String>() }
+        struct Row { var steps = 0, built = 0, queued = 0, running = 0, failed = 0, stale = 0, missing = 0; var jobs = Set<String>() }
         var rows: [String: Row] = [:]
         var order: [String] = []
         for step in roots {
@@ -40,18 +40,21 @@ struct StatusCommand: ParsableCommand {
                 row.built += 1
             } else if failures[name] != nil {
                 row.failed += 1
-            } else {
+            } else if case .missingOutput? = reasons[step] {
                 row.missing += 1
+            } else {
+                row.stale += 1
             }
             rows[rule] = row
         }
         let width = max(4, order.map(\.count).max() ?? 0)
         func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-        print("rule".padding(toLength: width, withPad: " ", startingAt: 0) + "   steps   built  queued running  failed  stale/missing  jobs")
+        print("rule".padding(toLength: width, withPad: " ", startingAt: 0) + "   steps   built  queued running  failed   stale missing  jobs")
         for rule in order {
             let r = rows[rule]!
             print(rule.padding(toLength: width, withPad: " ", startingAt: 0) + pad("\(r.steps)", 8) + pad("\(r.built)", 8)
-                  + pad("\(r.queued)", 8) + pad("\(r.running)", 8) + pad("\(r.failed)", 8) + pad("\(r.missing)", 15)
+                  + pad("\(r.queued)", 8) + pad("\(r.running)", 8) + pad("\(r.failed)", 8) + pad("\(r.stale)", 8)
+                  + pad("\(r.missing)", 8)
                   + "  " + r.jobs.sorted().joined(separator: ","))
         }
         let selected = Set(roots.map(graph.name))

@@ -164,6 +164,23 @@ private func downstream(of steps: Set<String>) -> Set<String> {
         #expect(list.stdout.hasSuffix("2 built, 2 missing\n"))
     }
 
+    @Test func statusCountsBuiltStaleMissingAndFailedStepsPerRule() throws {
+        let s = try Scenario("lensing-chain")
+        try s.dbuild("C")
+        try s.touch("src/m2.txt")
+        try s.editDatafile(replacing: "s.recipe = \"(echo run {run}; cat {input}) > {output}\"", with: "s.recipe = \"exit 3\"")
+        #expect(try s.dbuild("R/m1/1").status == 1)
+        let status = try s.dbuild("status")
+        func row(_ rule: String) -> [String] {
+            status.stdout.split(separator: "\n").first { $0.hasPrefix(rule + " ") }.map { $0.split(separator: " ").map(String.init) } ?? []
+        }
+        // rule, steps, built, queued, running, failed, stale, missing
+        #expect(row("P") == ["P", "2", "1", "0", "0", "0", "1", "0"], "\(status.stdout)")
+        #expect(row("R") == ["R", "6", "0", "0", "0", "1", "0", "5"], "\(status.stdout)")
+        #expect(status.stdout.contains("R/m1/1: failed (exit status 3)"))
+        #expect(status.stdout.contains("log: logs/R/m1/1.log"))
+    }
+
     @Test func cleanRemovesOnlyTheSelectedProducts() throws {
         let s = try Scenario("lensing-chain")
         try s.dbuild("all")
