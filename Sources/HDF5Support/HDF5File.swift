@@ -86,16 +86,21 @@ public final class HDF5File {
         let dataset = H5Dopen2(id, name, dsynth_default())
         guard dataset >= 0 else { throw SynthError("\(path): cannot open dataset \(name)") }
         defer { H5Dclose(dataset) }
+        let shape = Self.shape(of: dataset)
+        var values = [T](repeating: zero, count: shape.reduce(1, *))
+        let status = values.withUnsafeMutableBytes { H5Dread(dataset, type, dsynth_all(), dsynth_all(), dsynth_default(), $0.baseAddress) }
+        guard status >= 0 else { throw SynthError("\(path): cannot read dataset \(name) (corrupt file?)") }
+        return (values, shape)
+    }
+
+    /// The dimensions of an open dataset.
+    static func shape(of dataset: hid_t) -> [Int] {
         let space = H5Dget_space(dataset)
         defer { H5Sclose(space) }
         let rank = Int(H5Sget_simple_extent_ndims(space))
         var dims = [hsize_t](repeating: 0, count: max(rank, 1))
         H5Sget_simple_extent_dims(space, &dims, nil)
-        let shape = dims.prefix(rank).map { Int($0) }
-        var values = [T](repeating: zero, count: shape.reduce(1, *))
-        let status = values.withUnsafeMutableBytes { H5Dread(dataset, type, dsynth_all(), dsynth_all(), dsynth_default(), $0.baseAddress) }
-        guard status >= 0 else { throw SynthError("\(path): cannot read dataset \(name) (corrupt file?)") }
-        return (values, shape)
+        return dims.prefix(rank).map { Int($0) }
     }
 
     // MARK: attributes (on the file's root group)

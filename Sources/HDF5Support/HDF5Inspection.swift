@@ -25,11 +25,7 @@ extension HDF5File {
         let dataset = H5Dopen2(handle, path, dsynth_default())
         guard dataset >= 0 else { return nil }
         defer { H5Dclose(dataset) }
-        let space = H5Dget_space(dataset)
-        defer { H5Sclose(space) }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
-        var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-        H5Sget_simple_extent_dims(space, &dims, nil)
+        let shape = Self.shape(of: dataset)
         let type = H5Dget_type(dataset)
         defer { H5Tclose(type) }
         let bits = Int(H5Tget_size(type)) * 8
@@ -40,7 +36,7 @@ extension HDF5File {
         case H5T_STRING: name = "string"
         default: name = "other"
         }
-        return (dims.prefix(rank).map { Int($0) }, name)
+        return (shape, name)
     }
 
     /// Whether the object at `owner` ("/" for the root) carries attribute `name`.

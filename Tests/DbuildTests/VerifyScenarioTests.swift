@@ -5,7 +5,8 @@ import Testing
 @Suite struct VerifyScenarioTests {
     private func builtPipeline() throws -> Scenario {
         let s = try Scenario.examplePipeline()
-        #expect(try s.dbuild("all").status == 0)
+        let build = try s.dbuild("all")
+        try #require(build.status == 0, "\(build.stdout)\(build.stderr)")
         return s
     }
 
