@@ -8,15 +8,37 @@ public enum PlanReport {
         if plan.isEmpty {
             return "Nothing to do: all \(neededCount) selected step\(neededCount == 1 ? " is" : "s are") up to date.\n"
         }
+        // A hash rule's step that runs only because something upstream will run may turn out clean
+        // (early cutoff): it is listed apart, as "only if", not counted as certain work.
+        let mayRun: (Int32) -> Bool = { step in
+            if case .upstream? = plan.reason(of: step) { return graph.rule(of: Int(step)).staleness == .hash }
+            return false
+        }
+        let definite = plan.steps.filter { !mayRun($0) }, conditional = plan.steps.filter(mayRun)
+        let showAll = listAll || plan.steps.count <= 200
+        var out = "Plan: \(definite.count) of \(neededCount) selected steps would run"
+        if !conditional.isEmpty {
+            out += "; \(conditional.count) more only if what they read comes out changed (hash rules)"
+        }
+        out += "\n" + section(definite, plan: plan, showAll: showAll, perRuleLimit: perRuleLimit)
+        if !conditional.isEmpty {
+            out += "\nOnly if what they read comes out changed:\n"
+                + section(conditional, plan: plan, showAll: showAll, perRuleLimit: perRuleLimit)
+        }
+        return out
+    }
+
+    /// Steps grouped by rule: a header with counts per reason, then each step with its reason.
+    static func section(_ steps: [Int32], plan: Plan, showAll: Bool, perRuleLimit: Int) -> String {
+        let graph = plan.graph
         var byRule: [Int: [Int32]] = [:]
         var ruleOrder: [Int] = []
-        for step in plan.steps {
+        for step in steps {
             let rule = Int(graph.description.stepRule[Int(step)])
             if byRule[rule] == nil { ruleOrder.append(rule) }
             byRule[rule, default: []].append(step)
         }
-        let showAll = listAll || plan.steps.count <= 200
-        var out = "Plan: \(plan.steps.count) of \(neededCount) selected steps would run\n"
+        var out = ""
         let width = ruleOrder.map { graph.description.rules[$0].name.count }.max() ?? 0
         for rule in ruleOrder {
             let steps = byRule[rule]!

@@ -47,10 +47,14 @@ struct BuildCommand: ParsableCommand {
         if writes { try ProjectLock.acquire(in: project.dotDbuild) }
         let (_, needed) = try project.select(targets)
         // Steps a batch scheduler still has: never planned twice.
-        let inFlight = try project.stepsInFlight(refresh: writes)
         // Decide with a read-only view: a refused build (missing source, unknown target) must leave
-        // the state file exactly as it was.
-        let scanner = try project.scanner(state: try project.openState(readOnly: true), forced: alwaysMake)
+        // the state file exactly as it was. One view serves both questions unless the SLURM refresh
+        // wrote to the store in between.
+        let view = try project.openState(readOnly: true)
+        let hadSubmissions = !(try view.loadSubmissions(activeOnly: true)).isEmpty
+        let inFlight = try project.stepsInFlight(refresh: writes, view: view)
+        let scanner = try project.scanner(state: hadSubmissions && writes ? try project.openState(readOnly: true) : view,
+                                          forced: alwaysMake)
         let reasons = try project.scan(scanner, needed: needed)
         let plan = Plan(graph: project.graph, reasons: Project.excluding(Set(inFlight.keys), from: reasons))
         let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }

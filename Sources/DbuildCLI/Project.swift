@@ -81,11 +81,12 @@ final class Project {
 extension Project {
     /// Steps handed to SLURM and not yet settled, with their array's job id. With `refresh`, first
     /// ingests results and asks the scheduler (once) which are still queued or running; without, every
-    /// unsettled step counts (a dry run must not write the state).
-    func stepsInFlight(refresh: Bool) throws -> [Int32: String] {
+    /// unsettled step counts (a dry run must not write the state). `view` is a read-only store the
+    /// caller already has open, reused to save opening another.
+    func stepsInFlight(refresh: Bool, view: StateStore? = nil) throws -> [Int32: String] {
         var result: [Int32: String] = [:]
+        let readOnly = try view ?? openState(readOnly: true)
         if refresh {
-            let readOnly = try openState(readOnly: true)
             guard !(try readOnly.loadSubmissions(activeOnly: true)).isEmpty else { return [:] }
             let report = try tracker(state: try openState(readOnly: false)).refresh()
             for (name, tracked) in report.inFlight {
@@ -93,7 +94,7 @@ extension Project {
             }
             return result
         }
-        let state = try openState(readOnly: true)
+        let state = readOnly
         var jobIDs: [String: String] = [:]
         for submission in try state.loadSubmissions(activeOnly: true) {
             for array in try state.loadSubmittedArrays(submission: submission.id) {

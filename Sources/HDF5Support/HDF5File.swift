@@ -167,12 +167,20 @@ public final class HDF5File {
 /// Writes an HDF5 file under a temporary name and renames it into place: a failed or killed run
 /// leaves no half-written product.
 public func writeHDF5Atomically(_ path: String, _ body: (HDF5File) throws -> Void) throws {
+    try replaceAtomically(path) { temporary in
+        let file = try HDF5File.create(temporary)      // closed when it goes out of scope, before the rename
+        try body(file)
+    }
+}
+
+/// Lets `write` fill a temporary file beside `path` (creating the folder), then renames it to `path`;
+/// on any failure the temporary file is removed and `path` is left as it was.
+public func replaceAtomically(_ path: String, _ write: (String) throws -> Void) throws {
     let directory = (path as NSString).deletingLastPathComponent
     if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
     let temporary = "\(directory.isEmpty ? "." : directory)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
     do {
-        let file = try HDF5File.create(temporary)      // closed when it goes out of scope, before the rename
-        try body(file)
+        try write(temporary)
     } catch {
         unlink(temporary)
         throw error

@@ -187,9 +187,5 @@ struct PlotCommand: ParsableCommand {
 }
 
 func writeTextAtomically(_ text: String, to path: String) throws {
-    let directory = (path as NSString).deletingLastPathComponent
-    if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-    let temporary = "\(directory.isEmpty ? "." : directory)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-    try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-    guard rename(temporary, path) == 0 else { throw SynthError("cannot move \(temporary) to \(path)") }
+    try replaceAtomically(path) { try text.write(toFile: $0, atomically: false, encoding: .utf8) }
 }

@@ -25,6 +25,9 @@ import Testing
         let before = s.read("data/LUX/hydro/r1.h5")
         try s.remove("data/LP/hydro/r1/plane2.h5")
         let dry = try s.dbuild("all", "-n")
+        // Exactly that step for certain; what reads its planes only if they come out changed.
+        #expect(dry.stdout.hasPrefix("Plan: 1 of 82 selected steps would run; 13 more only if what they read comes out changed"),
+                "\(dry.stdout)")
         #expect(dry.stdout.contains("LP/hydro/r1  missing output: data/LP/hydro/r1/plane2.h5"), "\(dry.stdout)")
         let build = try s.dbuild("all")
         #expect(Scenario.stepsRun(build) == ["LP/hydro/r1"], "\(build.stdout)")
@@ -38,6 +41,7 @@ import Testing
         try s.dbuild("all")
         try s.remove("data/LP/hydro/r1/plane2.h5")
         let dry = try s.dbuild("all", "-n")
+        #expect(dry.stdout.hasPrefix("Plan: 14 of 82 selected steps would run\n"), "\(dry.stdout)")
         #expect(dry.stdout.contains("LUX/hydro/r1  upstream will run: LP/hydro/r1"), "\(dry.stdout)")
         let ran = Scenario.stepsRun(try s.dbuild("all"))
         let runs = (1...5).map { "run00\($0)" }

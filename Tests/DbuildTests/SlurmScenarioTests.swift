@@ -8,14 +8,8 @@ import Testing
         .deletingLastPathComponent().path
 
     init() throws {
-        let sinfo = Process()
-        sinfo.executableURL = URL(fileURLWithPath: "/bin/sh")
-        sinfo.arguments = ["-c", "sinfo -h -o %T"]
-        sinfo.standardOutput = FileHandle.nullDevice
-        sinfo.standardError = FileHandle.nullDevice
-        try sinfo.run()
-        sinfo.waitUntilExit()
-        try #require(sinfo.terminationStatus == 0, "SLURM is not running: start it with scripts/slurm-local.sh start")
+        try #require(try runTool("/bin/sh", ["-c", "sinfo -h -o %T"]).status == 0,
+                     "SLURM is not running: start it with scripts/slurm-local.sh start")
     }
 
     /// Outputs of the lensing-chain fixture and their contents.
@@ -151,13 +145,8 @@ import Testing
     }
 
     static func restartSlurm(_ arguments: [String]) throws {
-        let script = Process()
-        script.executableURL = URL(fileURLWithPath: "/bin/bash")
-        script.arguments = [repository + "/scripts/slurm-local.sh", "start"] + arguments
-        script.standardOutput = FileHandle.nullDevice
-        try script.run()
-        script.waitUntilExit()
-        try #require(script.terminationStatus == 0)
+        let result = try runTool("/bin/bash", [repository + "/scripts/slurm-local.sh", "start"] + arguments)
+        try #require(result.status == 0, "\(result.output)")
     }
 }
 
