@@ -21,6 +21,8 @@ struct AdoptCommand: ParsableCommand {
         let hashes = ContentHashes(fileSystem: project.fileSystem, cache: try state.loadHashCache())
         var adopted = 0
         var skipped: [String] = []
+        // Committed in batches: a campaign of 10^6 is recorded in seconds, and a kill loses one batch.
+        var batch: [(name: String, record: StepRecord)] = []
         for step in roots where records[graph.name(step)] == nil {
             let rule = graph.rule(of: step)
             let problems = graph.outputs(of: step).compactMap { path -> String? in
@@ -35,9 +37,11 @@ struct AdoptCommand: ParsableCommand {
             }
             let record = StalenessScanner.record(of: step, in: graph, hashes: hashes, duration: 0,
                                                  finishedAt: Date().timeIntervalSince1970)
-            try state.recordSuccess(graph.name(step), record)
+            batch.append((graph.name(step), record))
             adopted += 1
+            if batch.count == 10_000 { try state.recordSuccesses(batch); batch.removeAll(keepingCapacity: true) }
         }
+        try state.recordSuccesses(batch)
         try state.saveHashes(hashes.takeFresh())
         print("Adopted \(adopted) step\(adopted == 1 ? "" : "s"); \(roots.count - adopted - skipped.count) already recorded; "
               + "\(skipped.count) not adopted (their products are missing or broken).")

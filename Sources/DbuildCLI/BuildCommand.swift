@@ -56,6 +56,7 @@ struct BuildCommand: ParsableCommand {
         let scanner = try project.scanner(state: hadSubmissions && writes ? try project.openState(readOnly: true) : view,
                                           forced: alwaysMake)
         let reasons = try project.scan(scanner, needed: needed)
+        keepUntilExit(project, scanner)
         let plan = Plan(graph: project.graph, reasons: Project.excluding(Set(inFlight.keys), from: reasons))
         let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }
         if chosen == .slurm {

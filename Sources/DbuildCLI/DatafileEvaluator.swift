@@ -29,7 +29,9 @@ struct DatafileEvaluator {
             + "or set DBUILD_RULES_DIR")
     }
 
-    func load() throws -> GraphDescription {
+    /// The Datafile's graph, and the cache folder it came from (other facts derived from the graph alone
+    /// may be saved there: the folder goes when the Datafile changes).
+    func load() throws -> (description: GraphDescription, cacheEntry: String) {
         guard let source = FileManager.default.contents(atPath: datafilePath) else {
             throw DbuildFailure.usage("no Datafile at \(datafilePath); create one (see README) or point to it with -f PATH")
         }
@@ -38,7 +40,7 @@ struct DatafileEvaluator {
         let entry = cacheDirectory + "/" + key
         let graphPath = entry + "/graph.bin"
         if let bytes = readFileBytes(graphPath), let graph = try? GraphDescription.decode(bytes) {
-            return graph
+            return (graph, entry)
         }
         try FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: true)
         let evaluator = entry + "/evaluator"
@@ -49,7 +51,7 @@ struct DatafileEvaluator {
         removeOtherEntries(keeping: key)
         guard let bytes = readFileBytes(graphPath) else { throw DbuildFailure.setup("cannot read \(graphPath)") }
         do {
-            return try GraphDescription.decode(bytes)
+            return (try GraphDescription.decode(bytes), entry)
         } catch {
             throw DbuildFailure.setup("the Datafile's evaluator wrote an unreadable graph (\(error)); delete \(entry) and run again")
         }

@@ -33,12 +33,30 @@ final class Project {
         if let limit = ProcessInfo.processInfo.environment["DBUILD_EVAL_TIMEOUT"].flatMap(Double.init) {
             evaluator.timeLimitSeconds = limit
         }
-        let description = try evaluator.load()
+        let (description, cacheEntry) = try evaluator.load()
         do {
             graph = try Graph(description, datafile: String(path.split(separator: "/").last ?? "Datafile"))
         } catch let error as GraphError {
             throw DbuildFailure.graph(GraphErrorText(text: error.description))
         }
+        Self.attachSavedSignatures(to: graph, file: cacheEntry + "/signatures.bin")
+    }
+
+    /// Step signatures depend on the graph alone, so they are computed once per Datafile and saved
+    /// beside its cached graph: a no-op compares each record against a loaded number instead of
+    /// hashing every step's recipe and paths again.
+    private static func attachSavedSignatures(to graph: Graph, file: String) {
+        if let bytes = readFileBytes(file), bytes.count == graph.stepCount * 8 {
+            graph.attachSignatures(bytes.withUnsafeBytes { raw in
+                (0..<graph.stepCount).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+            })
+            return
+        }
+        let signatures = graph.allSignatures()
+        var data = Data(capacity: signatures.count * 8)
+        for signature in signatures { withUnsafeBytes(of: signature.littleEndian) { data.append(contentsOf: $0) } }
+        try? writeAtomically(data, to: file)   // only a cache: without it, signatures are computed again
+        graph.attachSignatures(signatures)
     }
 
     /// Opens `.dbuild/state.db`: read-only commands never create or change it.

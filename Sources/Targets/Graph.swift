@@ -17,6 +17,7 @@ public final class Graph {
     private var namesCache: [String]?
     private var nameLookup: [String: Int32]?
     private var pathLookup: [String: UInt32]?
+    private var signatures: [UInt64]?
 
     public var stepCount: Int { description.stepCount }
 
@@ -90,10 +91,31 @@ public final class Graph {
 
     public func rule(of step: Int) -> RuleDescription { description.rules[Int(description.stepRule[step])] }
     public func string(_ id: UInt32) -> String { description.strings[Int(id)] }
+    // String ids of a step's paths. (Reaching through `description` here, not in callers' `let d =
+    // graph.description`: copying the description retains each of its arrays, per step.)
+    public func inputIDs(of step: Int) -> ArraySlice<UInt32> { description.inputs(ofStep: step) }
+    public func outputIDs(of step: Int) -> ArraySlice<UInt32> { description.outputs(ofStep: step) }
+    public func parameterIDs(of step: Int) -> ArraySlice<UInt32> { description.parameters(ofStep: step) }
     public func inputs(of step: Int) -> [String] { description.inputs(ofStep: step).map(string) }
     public func outputs(of step: Int) -> [String] { description.outputs(ofStep: step).map(string) }
     public func recipe(of step: Int) -> String { string(description.recipeIDs[step]) }
     public func parameters(of step: Int) -> [String] { description.parameters(ofStep: step).map(string) }
+
+    /// The step's signature (see `StepSignature`): from the saved list when one was attached.
+    public func signature(of step: Int) -> UInt64 {
+        if let signatures { return signatures[step] }
+        return StepSignature.of(step, in: self)
+    }
+
+    /// Every step's signature, to save beside the cached graph (they depend on nothing else).
+    public func allSignatures() -> [UInt64] {
+        signatures ?? (0..<stepCount).map { StepSignature.of($0, in: self) }
+    }
+
+    /// Uses saved signatures (ignored unless there is one per step).
+    public func attachSignatures(_ saved: [UInt64]) {
+        if saved.count == stepCount { signatures = saved }
+    }
 
     /// Every step's name, computed once.
     public var names: [String] {

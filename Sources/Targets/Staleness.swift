@@ -41,7 +41,7 @@ public final class StalenessScanner {
     }
 
     private func checkSources(of step: Int) throws {
-        for id in graph.description.inputs(ofStep: step) where graph.producer[Int(id)] < 0 {
+        for id in graph.inputIDs(of: step) where graph.producer[Int(id)] < 0 {
             if statuses.status(id) == nil {
                 throw GraphError.missingSource(path: graph.string(id), neededBy: graph.name(step), place: graph.place(of: step))
             }
@@ -51,10 +51,9 @@ public final class StalenessScanner {
     /// The step's own reason to run. Inputs whose producer is `pending` (will run first) are not
     /// compared: they are about to be remade, and whether that matters is decided after it happens.
     public func ownReason(_ step: Int, pending: [StaleReason?]? = nil) -> StaleReason? {
-        let d = graph.description
         var oldestOutput = Int64.max
         let minimum = Int64(graph.rule(of: step).minimumOutputBytes)
-        for id in d.outputs(ofStep: step) {
+        for id in graph.outputIDs(of: step) {
             guard let status = statuses.status(id) else { return .missingOutput(path: id) }
             if status.size < minimum { return .outputTooSmall(path: id) }
             oldestOutput = min(oldestOutput, status.mtimeNanos)
@@ -68,13 +67,13 @@ public final class StalenessScanner {
             return producer >= 0 && pending[Int(producer)] != nil
         }
         guard let record = records[name] else { return newerInput(step, than: oldestOutput, skipping: upcoming) }
-        if record.signature != StepSignature.of(step, in: graph) { return .signatureChanged }
+        if record.signature != graph.signature(of: step) { return .signatureChanged }
         if let changed = changedOutput(step, record) { return .outputChanged(path: changed) }
         switch graph.rule(of: step).staleness {
         case .mtime:
             return newerInput(step, than: oldestOutput, skipping: upcoming)
         case .hash:
-            let inputs = d.inputs(ofStep: step)
+            let inputs = graph.inputIDs(of: step)
             guard record.inputHashes.count == inputs.count else { return .signatureChanged }
             for (i, id) in inputs.enumerated() where !upcoming(id) && hashes.hash(graph.string(id)) != record.inputHashes[i] {
                 return .inputChanged(path: id)
@@ -87,12 +86,12 @@ public final class StalenessScanner {
     /// hashes are recorded) a different mtime and different content. A touched output alone is not a
     /// change, as in make.
     private func changedOutput(_ step: Int, _ record: StepRecord) -> UInt32? {
-        let outputs = graph.description.outputs(ofStep: step)
-        guard record.outputSizes.count == outputs.count else { return nil }
+        let outputs = graph.outputIDs(of: step)
+        guard record.outputCount == outputs.count else { return nil }
         for (i, id) in outputs.enumerated() {
             guard let status = statuses.status(id) else { continue }
-            if status.size != record.outputSizes[i] { return id }
-            if status.mtimeNanos != record.outputMtimes[i], record.outputHashes.count == outputs.count,
+            if status.size != record.outputSize(i) { return id }
+            if status.mtimeNanos != record.outputMtime(i), record.outputHashes.count == outputs.count,
                hashes.hash(graph.string(id)) != record.outputHashes[i] {
                 return id
             }
@@ -101,7 +100,7 @@ public final class StalenessScanner {
     }
 
     private func newerInput(_ step: Int, than oldestOutput: Int64, skipping upcoming: (UInt32) -> Bool) -> StaleReason? {
-        for id in graph.description.inputs(ofStep: step) where !upcoming(id) {
+        for id in graph.inputIDs(of: step) where !upcoming(id) {
             if let status = statuses.status(id), status.mtimeNanos > oldestOutput { return .inputNewer(path: id) }
         }
         return nil
@@ -117,13 +116,12 @@ public final class StalenessScanner {
     /// one of its dependents uses hashes).
     public static func record(of step: Int, in graph: Graph, hashes: ContentHashes, signature: UInt64? = nil,
                               duration: Double, finishedAt: Double) -> StepRecord {
-        let d = graph.description
         let usesHashes = graph.rule(of: step).staleness == .hash
-        let inputs = usesHashes ? d.inputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
+        let inputs = usesHashes ? graph.inputIDs(of: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
         let feedsHashes = usesHashes || graph.dependents(of: step).contains { graph.rule(of: Int($0)).staleness == .hash }
-        let outputs = feedsHashes ? d.outputs(ofStep: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
-        let facts = d.outputs(ofStep: step).map { hashes.fileSystem.status(graph.string($0)) }
-        return StepRecord(signature: signature ?? StepSignature.of(step, in: graph), inputHashes: inputs,
+        let outputs = feedsHashes ? graph.outputIDs(of: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
+        let facts = graph.outputIDs(of: step).map { hashes.fileSystem.status(graph.string($0)) }
+        return StepRecord(signature: signature ?? graph.signature(of: step), inputHashes: inputs,
                           outputHashes: outputs, outputSizes: facts.map { $0?.size ?? -1 },
                           outputMtimes: facts.map { $0?.mtimeNanos ?? -1 }, finishedAt: finishedAt, duration: duration)
     }

@@ -10,23 +10,36 @@ public struct StepRecord: Equatable, Sendable {
     public var inputHashes: [UInt64]
     /// Content hashes of the outputs, when the rule's policy is `hash` (for early cutoff).
     public var outputHashes: [UInt64]
-    /// Size and mtime (ns) of each output when the step finished: an output changed since (truncated,
-    /// overwritten by hand) makes the step stale.
-    public var outputSizes: [Int64]
-    public var outputMtimes: [Int64]
+    /// Size and then mtime (ns) of each output when the step finished: an output changed since
+    /// (truncated, overwritten by hand) makes the step stale. One array, not two: a no-op loads one
+    /// record per step, and each array is an allocation.
+    public var outputFacts: [Int64]
     public var finishedAt: Double
     public var duration: Double
 
     public init(signature: UInt64, inputHashes: [UInt64] = [], outputHashes: [UInt64] = [],
                 outputSizes: [Int64] = [], outputMtimes: [Int64] = [], finishedAt: Double = 0, duration: Double = 0) {
-        self.outputSizes = outputSizes
-        self.outputMtimes = outputMtimes
+        self.outputFacts = outputSizes + outputMtimes
         self.signature = signature
         self.inputHashes = inputHashes
         self.outputHashes = outputHashes
         self.finishedAt = finishedAt
         self.duration = duration
     }
+
+    init(signature: UInt64, inputHashes: [UInt64], outputHashes: [UInt64], outputFacts: [Int64],
+         finishedAt: Double, duration: Double) {
+        self.signature = signature
+        self.inputHashes = inputHashes
+        self.outputHashes = outputHashes
+        self.outputFacts = outputFacts
+        self.finishedAt = finishedAt
+        self.duration = duration
+    }
+
+    public var outputCount: Int { outputFacts.count / 2 }
+    public func outputSize(_ i: Int) -> Int64 { outputFacts[i] }
+    public func outputMtime(_ i: Int) -> Int64 { outputFacts[outputCount + i] }
 }
 
 /// The last failure of a step, for `dbuild status` and the build summary.
@@ -135,16 +148,19 @@ public final class StateStore {
         let query = try database.prepare(
             "SELECT name, signature, input_hashes, output_hashes, output_facts, finished_at, duration FROM steps")
         var records: [String: StepRecord] = [:]
+        records.reserveCapacity(try count("steps"))
         while try query.step() {
-            let facts = Self.hashes(from: query.blob(4)).map { Int64(bitPattern: $0) }
-            let half = facts.count / 2
             records[query.string(0)] = StepRecord(
                 signature: UInt64(bitPattern: query.int64(1)),
-                inputHashes: Self.hashes(from: query.blob(2)), outputHashes: Self.hashes(from: query.blob(3)),
-                outputSizes: Array(facts[..<half]), outputMtimes: Array(facts[half...]),
+                inputHashes: query.words(2), outputHashes: query.words(3), outputFacts: query.words(4),
                 finishedAt: query.double(5), duration: query.double(6))
         }
         return records
+    }
+
+    func count(_ table: String) throws -> Int {
+        let query = try database.prepare("SELECT count(*) FROM \(table)")
+        return try query.step() ? Int(query.int64(0)) : 0
     }
 
     /// Steps that were started and never reported back: a crash or kill happened while they ran.
@@ -180,18 +196,27 @@ public final class StateStore {
     }
 
     public func recordSuccess(_ name: String, _ record: StepRecord) throws {
+        try recordSuccesses([(name, record)])
+    }
+
+    /// Records many steps in one transaction (`adopt` of a whole campaign): one commit, not one per step.
+    public func recordSuccesses(_ batch: [(name: String, record: StepRecord)]) throws {
         try database.transaction {
             let upsert = try database.prepare("""
                 INSERT OR REPLACE INTO steps(name, signature, input_hashes, output_hashes, output_facts, finished_at, duration)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            upsert.bind(1, name); upsert.bind(2, Int64(bitPattern: record.signature))
-            upsert.bind(3, Self.blob(record.inputHashes)); upsert.bind(4, Self.blob(record.outputHashes))
-            upsert.bind(5, Self.blob((record.outputSizes + record.outputMtimes).map { UInt64(bitPattern: $0) }))
-            upsert.bind(6, record.finishedAt); upsert.bind(7, record.duration)
-            try upsert.run()
-            try delete(name, from: "running")
-            try delete(name, from: "failures")
+            let clearRunning = try database.prepare("DELETE FROM running WHERE name = ?")
+            let clearFailure = try database.prepare("DELETE FROM failures WHERE name = ?")
+            for (name, record) in batch {
+                upsert.bind(1, name); upsert.bind(2, Int64(bitPattern: record.signature))
+                upsert.bind(3, Self.blob(record.inputHashes)); upsert.bind(4, Self.blob(record.outputHashes))
+                upsert.bind(5, Self.blob(record.outputFacts.map { UInt64(bitPattern: $0) }))
+                upsert.bind(6, record.finishedAt); upsert.bind(7, record.duration)
+                try upsert.run()
+                clearRunning.bind(1, name); try clearRunning.run()
+                clearFailure.bind(1, name); try clearFailure.run()
+            }
         }
     }
 
@@ -262,18 +287,5 @@ public final class StateStore {
         bytes.reserveCapacity(hashes.count * 8)
         for h in hashes { withUnsafeBytes(of: h.littleEndian) { bytes.append(contentsOf: $0) } }
         return bytes
-    }
-
-    static func hashes(from bytes: [UInt8]) -> [UInt64] {
-        var hashes: [UInt64] = []
-        hashes.reserveCapacity(bytes.count / 8)
-        var start = 0
-        while start + 8 <= bytes.count {
-            var value: UInt64 = 0
-            for i in 0..<8 { value |= UInt64(bytes[start + i]) << UInt64(8 * i) }
-            hashes.append(value)
-            start += 8
-        }
-        return hashes
     }
 }

@@ -57,7 +57,7 @@ public final class SlurmSubmitter {
         let command = Launch.slurm(RecipeText.expand(step: s, in: graph), graph.rule(of: s).resources)
         return TaskStep(name: graph.name(s), command: command, outputs: graph.outputs(of: s),
                         log: Builder.logPath(of: s, in: graph), keepOutputs: graph.rule(of: s).keepsOutputsOnFailure,
-                        signature: String(StepSignature.of(s, in: graph), radix: 16))
+                        signature: String(graph.signature(of: s), radix: 16))
     }
 
     /// Submits every array in order. The submission and its steps are recorded first, each job id as

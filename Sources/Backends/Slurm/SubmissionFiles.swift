@@ -68,7 +68,7 @@ public struct StepResult: Codable, Equatable, Sendable {
 }
 
 /// Writes to a temporary name in the same folder, then renames: readers see all of it or nothing.
-func writeAtomically(_ data: Data, to path: String) throws {
+public func writeAtomically(_ data: Data, to path: String) throws {
     let folder = (path as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let temporary = "\(folder)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
