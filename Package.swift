@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "dsynth", targets: ["dsynth"]),
         // A Datafile links this static library; its module is what `import Rules` finds.
         .library(name: "RulesStatic", type: .static, targets: ["Rules"]),
+        // The engine as a library, for the micro-benchmarks in bench/micro (a package of its own).
+        .library(name: "DbuildEngine", targets: ["Rules", "Targets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -11,6 +11,8 @@ public final class LocalBackend: Backend {
     public let workingDirectory: String
     /// Seconds between SIGTERM and SIGKILL when stopping a recipe.
     public var gracePeriod: Double = 5
+    /// Put into every recipe's environment as DBUILD_OWNER (see LeftoverRecipes).
+    public var ownerTag: String?
 
     public init(jobs: Int, cores: Int = LocalBackend.machineCores, memoryMB: Int = LocalBackend.machineMemoryMB,
                 workingDirectory: String) {
@@ -47,6 +49,7 @@ public final class LocalBackend: Backend {
             var env = environment
             env["DBUILD_STEP"] = job.name
             env["DBUILD_RULE"] = job.rule
+            if let ownerTag { env[LeftoverRecipes.variable] = ownerTag }
             do {
                 let pid = try ChildProcess.spawn(["/bin/sh", "-c", job.command], workingDirectory: workingDirectory,
                                                  outputPath: workingDirectory + "/" + job.logPath, environment: env)

@@ -44,7 +44,10 @@ struct BuildCommand: ParsableCommand {
         let project = try Project(options: self.project)
         let chosen = backend ?? BackendChoice(rawValue: project.graph.description.defaultBackend) ?? .local
         let writes = !dryRun && emitOnly == nil
-        if writes { try ProjectLock.acquire(in: project.dotDbuild) }
+        if writes {
+            try project.lock()
+            try project.stopLeftoverRecipes(quiet: quiet)
+        }
         let (_, needed) = try project.select(targets)
         // Steps a batch scheduler still has: never planned twice.
         // Decide with a read-only view: a refused build (missing source, unknown target) must leave
@@ -97,6 +100,7 @@ struct BuildCommand: ParsableCommand {
             builder.progress = progress
             builder.say = { progress.message($0) }
             let backend = LocalBackend(jobs: parallelism, workingDirectory: project.root)
+            backend.ownerTag = LeftoverRecipes.tag(project: project.dotDbuild)
             summary = builder.run(on: backend, keepGoing: keepGoing, stop: stop)
             progress.finish()
         } else if !scanner.hashes.fresh.isEmpty {

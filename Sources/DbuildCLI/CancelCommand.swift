@@ -12,7 +12,7 @@ struct CancelCommand: ParsableCommand {
 
     func run() throws {
         let project = try Project(options: self.project)
-        try ProjectLock.acquire(in: project.dotDbuild)
+        try project.lock()
         let (roots, _) = try project.select(targets)
         let selected = Set(roots.map(project.graph.name))
         let state = try project.openState(readOnly: false)

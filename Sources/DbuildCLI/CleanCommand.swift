@@ -35,7 +35,7 @@ struct CleanCommand: ParsableCommand {
                 return
             }
         }
-        try ProjectLock.acquire(in: project.dotDbuild)
+        try project.lock()
         let state = try project.openState(readOnly: false)
         present.forEach(project.fileSystem.removeFile)
         try state.forget(roots.map(graph.name))

@@ -47,14 +47,23 @@ struct DatafileEvaluator {
         if !FileManager.default.isExecutableFile(atPath: evaluator) {
             try compile(source: source, rulesDirectory: rules, into: entry)
         }
-        try evaluate(evaluator, writing: graphPath)
+        // Staged, and cached as graph.bin only once its recipes pass `sh -n`: a refused Datafile is
+        // refused again on the next run, not read from the cache.
+        let staged = entry + "/graph.\(getpid()).staged"
+        try evaluate(evaluator, writing: staged)
+        defer { unlink(staged) }
         removeOtherEntries(keeping: key)
-        guard let bytes = readFileBytes(graphPath) else { throw DbuildFailure.setup("cannot read \(graphPath)") }
+        guard let bytes = readFileBytes(staged) else { throw DbuildFailure.setup("cannot read \(staged)") }
+        let description: GraphDescription
         do {
-            return (try GraphDescription.decode(bytes), entry)
+            description = try GraphDescription.decode(bytes)
         } catch {
             throw DbuildFailure.setup("the Datafile's evaluator wrote an unreadable graph (\(error)); delete \(entry) and run again")
         }
+        let problems = RecipeSyntaxCheck.problems(in: description, datafile: datafilePath)
+        if !problems.isEmpty { throw DbuildFailure.datafile(problems.joined(separator: "\n")) }
+        guard rename(staged, graphPath) == 0 else { throw DbuildFailure.setup("cannot write \(graphPath)") }
+        return (description, entry)
     }
 
     private func cacheKey(source: Data, rulesDirectory: String) throws -> String {
@@ -84,10 +93,31 @@ struct DatafileEvaluator {
                          "-module-name", "DatafileEvaluator", mainPath, "-o", temporary]
         let (exit, output) = try ChildProcess.run(arguments)
         guard exit.succeeded else {
-            let messages = output.split(separator: "\n").filter { !$0.contains(mainPath) }
-            throw DbuildFailure.datafile("the Datafile does not compile:\n" + messages.joined(separator: "\n"))
+            let lastLine = String(decoding: source, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).count
+            throw DbuildFailure.datafile("the Datafile does not compile:\n"
+                + Self.diagnostics(output, generatedFile: mainPath, datafile: datafilePath, lastLine: lastLine))
         }
         guard rename(temporary, entry + "/evaluator") == 0 else { throw DbuildFailure.setup("cannot place the evaluator in \(entry)") }
+    }
+
+    /// The compiler's messages as they concern the Datafile. A message about the generated wrapper
+    /// (an unclosed brace is only noticed after the Datafile's last line) is shown at that last line,
+    /// without the wrapper's source excerpt.
+    static func diagnostics(_ output: String, generatedFile: String, datafile: String, lastLine: Int) -> String {
+        var lines: [String] = []
+        var skipping = false
+        for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+            let isHeader = line.contains(": error:") || line.contains(": warning:") || line.contains(": note:")
+            if line.hasPrefix(generatedFile + ":") {
+                let rest = line.dropFirst(generatedFile.count + 1).drop { $0 != " " }   // drop "LINE:COL:"
+                lines.append("\(datafile):\(lastLine):1:\(rest) (at the end of the Datafile)")
+                skipping = true
+            } else if isHeader || !skipping {
+                skipping = false
+                lines.append(String(line))
+            }
+        }
+        return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private func evaluate(_ evaluator: String, writing graphPath: String) throws {

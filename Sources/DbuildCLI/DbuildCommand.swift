@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Targets
 
 /// The `dbuild` command tree; `build` is the default, so `dbuild all` and `dbuild LP/model7` build.
 public struct DbuildCommand: ParsableCommand {
@@ -8,24 +9,23 @@ public struct DbuildCommand: ParsableCommand {
         abstract: "make for scientific data: build what is missing or stale, as declared in a Swift Datafile.",
         version: dbuildVersion,
         subcommands: [BuildCommand.self, WhyCommand.self, ListCommand.self, StatusCommand.self, CleanCommand.self, AdoptCommand.self, GraphCommand.self, ReportCommand.self,
-                      VerifyCommand.self, CancelCommand.self, ExecCommand.self],
+                      VerifyCommand.self, CancelCommand.self, StateCommand.self, ExecCommand.self],
         defaultSubcommand: BuildCommand.self)
 
     public init() {}
 
     /// Runs the command; exit status 2 for bad input (usage, Datafile, graph), 3 for a missing tool,
-    /// 1 for failed steps or an incomplete verify, 130 when interrupted.
+    /// 4 when another dbuild holds the project, 5 for an unreadable state database, 1 for failed steps or an incomplete verify, 130 when interrupted.
     public static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as DbuildFailure {
-            if case .buildFailed = failure {} else if case .interrupted = failure {
-                FileHandle.standardError.write(Data("dbuild: interrupted; finished steps are recorded\n".utf8))
-            } else {
-                FileHandle.standardError.write(Data("dbuild: error: \(failure.description)\n".utf8))
-            }
-            Foundation.exit(failure.exitStatus)
+            report(failure)
+        } catch let error as StateStoreError {
+            report(.brokenState(error.description))
+        } catch let error as SQLiteError {
+            report(.brokenState("the state database .dbuild/state.db cannot be read (\(error.description))"))
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
@@ -35,5 +35,14 @@ public struct DbuildCommand: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    private static func report(_ failure: DbuildFailure) -> Never {
+        if case .buildFailed = failure {} else if case .interrupted = failure {
+            FileHandle.standardError.write(Data("dbuild: interrupted; finished steps are recorded\n".utf8))
+        } else {
+            FileHandle.standardError.write(Data("dbuild: error: \(failure.description)\n".utf8))
+        }
+        Foundation.exit(failure.exitStatus)
     }
 }

@@ -6,6 +6,10 @@ enum DbuildFailure: Error, CustomStringConvertible {
     case graph(GraphErrorText)
     /// The machine lacks something dbuild needs (compiler, Rules module): exit 3.
     case setup(String)
+    /// `.dbuild/state.db` cannot be read: exit 5; `dbuild state repair` is the way forward.
+    case brokenState(String)
+    /// Another dbuild holds the project's lock: exit 4, nothing changed.
+    case busy(String)
     /// Steps failed (exit 1) or dbuild was interrupted (exit 130).
     case buildFailed
     case interrupted
@@ -14,6 +18,8 @@ enum DbuildFailure: Error, CustomStringConvertible {
         switch self {
         case .usage, .datafile, .graph: return 2
         case .setup: return 3
+        case .busy: return 4
+        case .brokenState: return 5
         case .buildFailed: return 1
         case .interrupted: return 130
         }
@@ -21,7 +27,10 @@ enum DbuildFailure: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .usage(let m), .datafile(let m), .setup(let m): return m
+        case .usage(let m), .datafile(let m), .setup(let m), .busy(let m): return m
+        case .brokenState(let m):
+            return m + "\nrun `dbuild state repair`: it moves the file aside and records again, without running anything, "
+                + "the products on disk that pass their checks"
         case .graph(let e): return e.text
         case .buildFailed: return "some steps failed"
         case .interrupted: return "interrupted"

@@ -10,6 +10,7 @@ final class Project {
     let graph: Graph
     let fileSystem: DiskFileSystem
     let dotDbuild: String
+    let waitsForLock: Bool
 
     /// Finds the Datafile (`-f`, or `./Datafile`), evaluates it (cached) and builds the graph.
     init(options: ProjectOptions) throws {
@@ -26,6 +27,7 @@ final class Project {
                 + "or name it with -f PATH")
         }
         datafile = path
+        waitsForLock = options.waitLock
         root = String(path[..<path.lastIndex(of: "/")!])
         dotDbuild = root + "/.dbuild"
         fileSystem = DiskFileSystem(root: root)
@@ -59,13 +61,30 @@ final class Project {
         graph.attachSignatures(signatures)
     }
 
+    /// Takes the project's writer lock (see ProjectLock), waiting for it with --wait-lock.
+    func lock() throws {
+        try ProjectLock.acquire(in: dotDbuild, wait: waitsForLock)
+    }
+
     /// Opens `.dbuild/state.db`: read-only commands never create or change it.
     func openState(readOnly: Bool) throws -> StateStore {
         if !readOnly { try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true) }
         do {
             return try StateStore(path: dotDbuild + "/state.db", readOnly: readOnly)
         } catch {
-            throw DbuildFailure.usage("\(error)")
+            throw DbuildFailure.brokenState("\(error)")
+        }
+    }
+
+    /// Stops recipes that a killed dbuild left running, before their steps are judged and redone.
+    /// Only after a crash (steps marked running in the state) is /proc searched. Call with the lock held.
+    func stopLeftoverRecipes(quiet: Bool) throws {
+        guard FileManager.default.fileExists(atPath: dotDbuild + "/state.db"),
+              let interrupted = try? openState(readOnly: true).loadInterrupted(), !interrupted.isEmpty else { return }
+        let stopped = LeftoverRecipes.stop(project: dotDbuild)
+        if stopped > 0 && !quiet {
+            print("dbuild: stopped \(stopped) process\(stopped == 1 ? "" : "es") that a killed dbuild left running; "
+                  + "the steps they belonged to run again")
         }
     }
 

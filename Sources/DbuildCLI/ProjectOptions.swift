@@ -4,4 +4,6 @@ import ArgumentParser
 struct ProjectOptions: ParsableArguments {
     @Option(name: [.customShort("f"), .long], help: ArgumentHelp("The Datafile to use (default: ./Datafile).", valueName: "path"))
     var datafile: String?
+    @Flag(help: "If another dbuild is working in this project, wait for it instead of stopping (exit 4).")
+    var waitLock = false
 }

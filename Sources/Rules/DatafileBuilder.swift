@@ -104,6 +104,10 @@ final class DatafileBuilder {
         for path in step.inputs + step.tools + step.outputs where path.isEmpty {
             step.declaration.fail("step \(step.name) has an empty path among its inputs or outputs; remove it")
         }
+        for path in step.outputs where path.hasSuffix("/") {
+            step.declaration.fail("step \(step.name) declares the output \"\(path)\", a folder; outputs are files: "
+                + "declare the files its recipe writes in it (e.g. \"\(path)done.txt\")")
+        }
         graph.stepRule.append(ruleNumber)
         for v in step.parameterValues { graph.parameterIDs.append(intern(v)) }
         graph.parameterStart.append(UInt32(graph.parameterIDs.count))

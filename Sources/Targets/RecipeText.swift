@@ -21,6 +21,13 @@ public enum RecipeText {
         return substitute(graph.recipe(of: step), values)
     }
 
+    /// The template with every placeholder filled by a plain word: what `sh -n` can check for syntax
+    /// once per rule, before any step runs.
+    public static func sample(_ template: String, parameterNames: [String]) -> String {
+        let keys = ["name", "rule", "inputs", "outputs", "tools", "input", "output", "tool"] + parameterNames
+        return substitute(template, Dictionary(keys.map { ($0, "word") }, uniquingKeysWith: { a, _ in a }))
+    }
+
     static func substitute(_ template: String, _ values: [String: String]) -> String {
         guard template.contains("{") else { return template }
         var result = ""

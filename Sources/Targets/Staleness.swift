@@ -31,6 +31,7 @@ public final class StalenessScanner {
         for step32 in graph.topologicalOrder where needed[Int(step32)] {
             let step = Int(step32)
             try checkSources(of: step)
+            try checkOutputsAreFiles(of: step)
             if let own = ownReason(step, pending: reasons) {
                 reasons[step] = own
             } else if let upstream = graph.dependencies(of: step).first(where: { reasons[Int($0)] != nil }) {
@@ -44,6 +45,18 @@ public final class StalenessScanner {
         for id in graph.inputIDs(of: step) where graph.producer[Int(id)] < 0 {
             if statuses.status(id) == nil {
                 throw GraphError.missingSource(path: graph.string(id), neededBy: graph.name(step), place: graph.place(of: step))
+            }
+        }
+    }
+
+    /// An output path that exists as a folder, device, pipe or socket (e.g. a link to /dev/null) is
+    /// refused before anything runs: dbuild would otherwise remove or overwrite it.
+    private func checkOutputsAreFiles(of step: Int) throws {
+        for id in graph.outputIDs(of: step) {
+            if let status = statuses.status(id), !status.isRegularFile {
+                throw GraphError.unusableOutput(path: graph.string(id), step: graph.name(step), place: graph.place(of: step),
+                    problem: "it exists and is not a regular file (a folder, device, pipe or socket); dbuild never removes "
+                        + "or replaces such a file, so choose another output path")
             }
         }
     }

@@ -117,9 +117,7 @@ public final class StateStore {
             }
             try checkVersion()
         } catch let error as SQLiteError {
-            throw StateStoreError(description: "\(path) cannot be read as dbuild state (\(error.description)); "
-                + "move it aside (mv \(path) \(path).broken) and run again: finished products are kept, and "
-                + "dbuild re-checks them by their timestamps")
+            throw StateStoreError(description: "\(path) cannot be read as dbuild state (\(error.description))")
         }
     }
 

@@ -78,7 +78,7 @@ import Testing
         let first = try s.launch("all") { s.exists("logs/Slow/Slow.log") }
         defer { first.interrupt(); first.waitUntilExit() }
         let second = try s.dbuild("all")
-        #expect(second.status == 2)
+        #expect(second.status == 4)
         #expect(second.stderr.contains("another dbuild (pid \(first.processIdentifier)) is working in this project"))
     }
 }

@@ -35,7 +35,7 @@ import TestSupport
         #expect {
             _ = try StateStore(path: dir.path + "/state.db")
         } throws: { error in
-            "\(error)".contains("move it aside")
+            "\(error)".contains("cannot be read as dbuild state")
         }
     }
 

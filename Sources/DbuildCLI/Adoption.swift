@@ -1,0 +1,50 @@
+import Foundation
+import Targets
+
+/// Records steps whose products exist but that dbuild has no record of (made elsewhere, or the
+/// records were lost), after checking the products as `verify` does: present, regular files, at
+/// least the rule's minimum size, HDF5 expectations met. Nothing is run. Shared by `adopt` and
+/// `state repair`.
+struct Adoption {
+    var adopted = 0
+    var alreadyRecorded = 0
+    /// "step: problem" for steps whose products are missing or broken (they will be built).
+    var skipped: [String] = []
+
+    static func run(_ project: Project, steps: [Int], state: StateStore) throws -> Adoption {
+        let graph = project.graph
+        let records = try state.loadRecords()
+        let hashes = ContentHashes(fileSystem: project.fileSystem, cache: try state.loadHashCache())
+        var result = Adoption()
+        // Committed in batches: a campaign of 10^6 is recorded in seconds, and a kill loses one batch.
+        var batch: [(name: String, record: StepRecord)] = []
+        for step in steps {
+            if records[graph.name(step)] != nil { result.alreadyRecorded += 1; continue }
+            let rule = graph.rule(of: step)
+            let problems = graph.outputs(of: step).lazy.compactMap { path -> String? in
+                guard let status = project.fileSystem.status(path) else { return "\(path) is missing" }
+                if !status.isRegularFile { return "\(path) is not a regular file" }
+                if status.size < rule.minimumOutputBytes { return "\(path) has \(status.size) bytes, expected at least \(rule.minimumOutputBytes)" }
+                return HDF5Expectations.problem(project.fileSystem.absolute(path), rule.hdf5Checks).map { "\(path): \($0)" }
+            }
+            if let first = problems.first {
+                result.skipped.append("\(graph.name(step)): \(first)")
+                continue
+            }
+            batch.append((graph.name(step), StalenessScanner.record(of: step, in: graph, hashes: hashes, duration: 0,
+                                                                    finishedAt: Date().timeIntervalSince1970)))
+            result.adopted += 1
+            if batch.count == 10_000 { try state.recordSuccesses(batch); batch.removeAll(keepingCapacity: true) }
+        }
+        try state.recordSuccesses(batch)
+        try state.saveHashes(hashes.takeFresh())
+        return result
+    }
+
+    /// The lines `adopt` and `state repair` print about the skipped steps (at most 20).
+    var skippedLines: [String] {
+        var lines = skipped.prefix(20).map { "  \($0)" }
+        if skipped.count > 20 { lines.append("  … and \(skipped.count - 20) more (dbuild verify --missing lists them)") }
+        return lines
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Rules
+import Targets
+import Backends
+
+/// Checks recipes with `sh -n` when a Datafile is evaluated (not on every run: the result is as
+/// cached as the graph), so that a recipe /bin/sh cannot parse is refused with its rule's line
+/// before anything runs — not found as a failed step hours into a campaign.
+enum RecipeSyntaxCheck {
+    /// Distinct recipe texts checked at most (one `sh` each); recipes built per step in Swift could
+    /// otherwise number a million.
+    static let limit = 64
+
+    static func problems(in description: GraphDescription, datafile: String) -> [String] {
+        var seen = Set<UInt32>()
+        var problems: [String] = []
+        for step in 0..<description.stepCount {
+            let id = description.recipeIDs[step]
+            guard seen.count < limit, seen.insert(id).inserted else { continue }
+            let rule = description.rules[Int(description.stepRule[step])]
+            let template = description.strings[Int(id)]
+            let sample = RecipeText.sample(template, parameterNames: rule.parameterNames)
+            guard let (exit, output) = try? ChildProcess.run(["/bin/sh", "-n", "-c", sample]), !exit.succeeded else { continue }
+            let why = output.split(separator: "\n").first.map { String($0).replacingOccurrences(of: "/bin/sh: ", with: "") } ?? "\(exit.text)"
+            problems.append("\(datafile):\(rule.line): error: rule \(rule.name): its recipe is not valid shell (\(why)); "
+                + "recipe: \(template.prefix(120))")
+        }
+        return problems
+    }
+}

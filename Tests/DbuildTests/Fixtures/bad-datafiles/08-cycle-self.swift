@@ -1,0 +1,3 @@
+// expect: cycle: A → A
+import Rules
+Rule("A") { s in s.inputs = ["a.txt"]; s.outputs = ["a.txt"]; s.recipe = "touch {output}" }

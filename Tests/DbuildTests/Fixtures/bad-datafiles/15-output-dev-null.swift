@@ -1,0 +1,3 @@
+// expect: /dev/null
+import Rules
+Rule("A") { s in s.outputs = ["/dev/null"]; s.recipe = "true" }

@@ -1,0 +1,4 @@
+// expect: rule A
+// expect: not valid shell
+import Rules
+Rule("A") { s in s.outputs = ["a.txt"]; s.recipe = "if true; then touch {output}" }

@@ -1,0 +1,4 @@
+// expect: Datafile:4
+// expect: cpus
+import Rules
+Rule("A") { s in s.outputs = ["a.txt"]; s.recipe = "touch {output}" }.resources(cpus: 10_000_000)
