@@ -10,6 +10,20 @@ public struct StepJob: Sendable {
     public let outputs: [String]
     public let logPath: String
     public let resources: Resources
+    /// Added to the recipe's environment (a checkpointing rule's attempt number and previous end).
+    public var environment: [String: String] = [:]
+
+    public init(step: Int32, name: String, rule: String, command: String, outputs: [String], logPath: String,
+                resources: Resources, environment: [String: String] = [:]) {
+        self.step = step
+        self.name = name
+        self.rule = rule
+        self.command = command
+        self.outputs = outputs
+        self.logPath = logPath
+        self.resources = resources
+        self.environment = environment
+    }
 }
 
 /// How a step's run ended, as a backend saw it (before dbuild checks the outputs).

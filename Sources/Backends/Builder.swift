@@ -15,6 +15,8 @@ public struct BuildSummary: Equatable, Sendable {
     public var notStarted = 0
     public var interrupted = false
     public var failures: [String] = []
+    /// Steps whose products another recipe overwrote during the build (remade next run).
+    public var overwritten: [String] = []
 
     public init() {}
 }
@@ -53,10 +55,29 @@ public final class Builder: BuildDelegate {
     /// Runs the plan on `backend` and returns the totals.
     public func run(on backend: Backend, keepGoing: Bool, stop: StopSignal) -> BuildSummary {
         summary.interrupted = backend.execute(plan, delegate: self, keepGoing: keepGoing, stop: stop)
+        if summary.ran > 0 { distrustProductsWrittenBehindTheirSteps() }
         summary.blocked = plan.blocked.count
         summary.notStarted = summary.planned - summary.ran - summary.cutOff - summary.blocked
         try? state.saveHashes(scanner.hashes.takeFresh())
         return summary
+    }
+
+    /// A recipe that writes outside its declared outputs can overwrite another step's product. Products
+    /// seen before the build that changed during it, though their own step did not run, are reported
+    /// and their steps marked interrupted: the next run removes and remakes them instead of trusting
+    /// them. (Writes to paths the graph does not know cannot harm its products and are not looked for.)
+    private func distrustProductsWrittenBehindTheirSteps() {
+        let changed = scanner.statuses.changedSinceSeen().filter { graph.producer[Int($0)] >= 0 }
+        guard !changed.isEmpty else { return }
+        let steps = Set(changed.map { graph.producer[Int($0)] })
+        let names = steps.sorted().map { graph.name(Int($0)) }
+        try? state.markStarted(names, at: Date().timeIntervalSince1970)
+        for id in changed.prefix(10) {
+            say("dbuild: warning: \(graph.string(id)) changed during this build, but its step \(graph.name(Int(graph.producer[Int(id)]))) "
+                + "did not run: a recipe wrote outside its declared outputs. The product is not trusted; the next run remakes it.")
+        }
+        if changed.count > 10 { say("dbuild: warning: … and \(changed.count - 10) more products changed the same way") }
+        summary.overwritten = names
     }
 
     public func logPath(of step: Int) -> String { Builder.logPath(of: step, in: graph, logsDirectory: logsDirectory) }
@@ -78,21 +99,28 @@ public final class Builder: BuildDelegate {
             return nil
         }
         let outputs = graph.outputs(of: step)
-        if plan.reason(of: step32) == .interrupted && !graph.rule(of: step).keepsOutputsOnFailure {
+        let rule = graph.rule(of: step)
+        if plan.reason(of: step32) == .interrupted && !rule.keepsOutputsOnFailure {
             outputs.forEach(fileSystem.removeFile)       // whatever the killed run left is not trusted
         }
         for output in outputs { fileSystem.createParentDirectories(of: output) }
         let log = logPath(of: step)
         fileSystem.createParentDirectories(of: log)
-        let rule = graph.rule(of: step)
         return StepJob(step: step32, name: graph.name(step), rule: rule.name,
                        command: Launch.local(RecipeText.expand(step: step, in: graph), rule.resources), outputs: outputs, logPath: log,
-                       resources: rule.resources)
+                       resources: rule.resources, environment: rule.checkpointing ? attemptEnvironment(graph.name(step)) : [:])
+    }
+
+    /// DBUILD_ATTEMPT and DBUILD_PREVIOUS_EXIT for a checkpointing step's next run.
+    private func attemptEnvironment(_ name: String) -> [String: String] {
+        let previous = (try? state.attempt(of: name)) ?? nil
+        return ["DBUILD_ATTEMPT": String((previous?.count ?? 0) + 1), "DBUILD_PREVIOUS_EXIT": previous?.lastEnd ?? ""]
     }
 
     public func willStart(_ jobs: [StepJob]) {
         do {
             try state.markStarted(jobs.map(\.name), at: Date().timeIntervalSince1970)
+            try state.noteAttemptsStarted(jobs.filter { graph.rule(of: Int($0.step)).checkpointing }.map(\.name))
         } catch {
             say("dbuild: warning: cannot record that steps started: \(error)")
         }
@@ -157,20 +185,27 @@ public final class Builder: BuildDelegate {
         case .finished(.signaled(let signal)): exitStatus = 128 + Int(signal)
         default: exitStatus = -1
         }
+        if graph.rule(of: step).checkpointing { try? state.noteAttemptEnded(job.name, end == .stopped ? "stopped: dbuild was interrupted" : problem) }
+        // Kept outputs of an unfinished step exist but are not a product: the step stays marked as
+        // running (interrupted), so the next run runs it again rather than judging those files.
+        let distrustKept = { if keep { try? self.state.markStarted([job.name], at: Date().timeIntervalSince1970) } }
         if end == .stopped {
-            try? state.forget([job.name])
-            if !quiet { say("stopped: \(job.name)\(keep ? "" : " (its outputs were removed)")") }
+            try? state.forget([job.name], keepingAttempts: graph.rule(of: step).checkpointing)
+            distrustKept()
+            if !quiet { say("stopped: \(job.name)\(keep ? " (its files are kept for the next attempt)" : " (its outputs were removed)")") }
             return
         }
         summary.failed += 1
         summary.failures.append(job.name)
         try? state.recordFailure(job.name, FailureRecord(exitStatus: exitStatus, logPath: job.logPath, message: problem,
                                                         failedAt: Date().timeIntervalSince1970))
+        distrustKept()
         var lines = ["FAILED: \(job.name) \(problem)", "    log: \(job.logPath)"]
         if let tail = Builder.tail(ofFile: (fileSystem as? DiskFileSystem)?.absolute(job.logPath), lines: 5) {
             lines += tail.map { "    | " + $0 }
         }
         if !keep && !job.outputs.isEmpty { lines.append("    its outputs were removed, so nothing half-made is trusted") }
+        if keep && !job.outputs.isEmpty { lines.append("    its files are kept for the next attempt, which runs it again") }
         say(lines.joined(separator: "\n"))
     }
 

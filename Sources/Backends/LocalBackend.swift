@@ -50,6 +50,7 @@ public final class LocalBackend: Backend {
             env["DBUILD_STEP"] = job.name
             env["DBUILD_RULE"] = job.rule
             if let ownerTag { env[LeftoverRecipes.variable] = ownerTag }
+            env.merge(job.environment) { $1 }
             do {
                 let pid = try ChildProcess.spawn(["/bin/sh", "-c", job.command], workingDirectory: workingDirectory,
                                                  outputPath: workingDirectory + "/" + job.logPath, environment: env)

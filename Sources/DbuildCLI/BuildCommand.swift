@@ -111,10 +111,11 @@ struct BuildCommand: ParsableCommand {
         var line = "dbuild: \(summary.succeeded) run, \(upToDate) up to date, \(summary.failed) failed"
         if summary.blocked > 0 { line += ", \(summary.blocked) blocked by failures" }
         if summary.notStarted > 0 { line += ", \(summary.notStarted) not started" }
+        if !summary.overwritten.isEmpty { line += ", \(summary.overwritten.count) overwritten by another recipe" }
         line += String(format: " (%.2f s)", Date().timeIntervalSince(started))
         print(line)
         if summary.interrupted { throw DbuildFailure.interrupted }
-        if summary.failed > 0 { throw DbuildFailure.buildFailed }
+        if summary.failed > 0 || !summary.overwritten.isEmpty { throw DbuildFailure.buildFailed }
     }
 }
 

@@ -7,6 +7,7 @@ public struct RuleDescription: Equatable, Sendable {
     public var resources = Resources()
     public var minimumOutputBytes: Int = 0
     public var keepsOutputsOnFailure = false
+    public var checkpointing = false
     public var batch = BatchOptions()
     public var hdf5Checks: [HDF5Check] = []
     public var countGoal: CountGoal?

@@ -96,7 +96,7 @@ extension GraphDescription {
             w.u32(optional(r.partition)); w.u32(optional(r.account)); w.u32(optional(r.qos)); w.u32(optional(r.constraint))
             w.ids(ArraySlice(r.extraFlags.map(id)))
             w.int(rule.minimumOutputBytes)
-            w.u8(rule.keepsOutputsOnFailure ? 1 : 0)
+            w.u8(rule.checkpointing ? 2 : rule.keepsOutputsOnFailure ? 1 : 0)   // 2: checkpointing
             let b = rule.batch
             w.int(b.stepsPerTask); w.int(b.throttle); w.int(b.retries)
             w.u64(b.timeFactor.bitPattern); w.u64(b.memoryFactor.bitPattern)
@@ -166,7 +166,9 @@ extension GraphDescription {
                 _ = try r.ids(into: &extra, limit: stringCount)
                 rule.resources.extraFlags = try extra.map(string)
                 rule.minimumOutputBytes = try r.int()
-                rule.keepsOutputsOnFailure = try r.u8() != 0
+                let keeping = try r.u8()
+                rule.keepsOutputsOnFailure = keeping != 0
+                rule.checkpointing = keeping == 2
                 rule.batch.stepsPerTask = try r.int(); rule.batch.throttle = try r.int(); rule.batch.retries = try r.int()
                 rule.batch.timeFactor = Double(bitPattern: try r.u64()); rule.batch.memoryFactor = Double(bitPattern: try r.u64())
                 let flags = try r.u8()

@@ -77,4 +77,15 @@ public final class Rule {
         description.keepsOutputsOnFailure = true
         return self
     }
+
+    /// The recipe resumes from what an earlier attempt left (a checkpointing simulation on a queue
+    /// that preempts it): a failed, stopped, timed-out or killed attempt's files are kept (never
+    /// trusted as products), and each run is told its attempt number and why the last one ended, in
+    /// `DBUILD_ATTEMPT` (1, 2, …) and `DBUILD_PREVIOUS_EXIT` (empty on the first attempt).
+    @discardableResult
+    public func checkpointing() -> Rule {
+        description.keepsOutputsOnFailure = true
+        description.checkpointing = true
+        return self
+    }
 }

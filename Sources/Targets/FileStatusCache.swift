@@ -23,4 +23,15 @@ public final class FileStatusCache {
 
     /// Forget what was seen: the step that writes this path just ran.
     public func invalidate(_ id: UInt32) { known[Int(id)] = false }
+
+    /// Paths seen (and not invalidated since) whose size or mtime is no longer what was seen: written
+    /// by something other than the step that declares them, while this run went on.
+    public func changedSinceSeen() -> [UInt32] {
+        var changed: [UInt32] = []
+        for i in known.indices where known[i] {
+            let now = fileSystem.status(graph.string(UInt32(i)))
+            if now?.size != statuses[i]?.size || now?.mtimeNanos != statuses[i]?.mtimeNanos { changed.append(UInt32(i)) }
+        }
+        return changed
+    }
 }

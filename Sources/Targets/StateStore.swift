@@ -107,13 +107,13 @@ public final class StateStore {
         do {
             if readOnly && !exists {
                 database = try SQLiteDatabase(path: ":memory:", readOnly: false)
-                try database.execute(schema)
+                try database.execute(schema + Self.attemptsSchema)
                 return
             }
             database = try SQLiteDatabase(path: path, readOnly: readOnly)
             if !readOnly {
                 try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-                try database.execute(schema)
+                try database.execute(schema + Self.attemptsSchema)
             }
             try checkVersion()
         } catch let error as SQLiteError {
@@ -206,6 +206,7 @@ public final class StateStore {
                 """)
             let clearRunning = try database.prepare("DELETE FROM running WHERE name = ?")
             let clearFailure = try database.prepare("DELETE FROM failures WHERE name = ?")
+            let clearAttempts = try database.prepare("DELETE FROM attempts WHERE name = ?")
             for (name, record) in batch {
                 upsert.bind(1, name); upsert.bind(2, Int64(bitPattern: record.signature))
                 upsert.bind(3, Self.blob(record.inputHashes)); upsert.bind(4, Self.blob(record.outputHashes))
@@ -214,6 +215,7 @@ public final class StateStore {
                 try upsert.run()
                 clearRunning.bind(1, name); try clearRunning.run()
                 clearFailure.bind(1, name); try clearFailure.run()
+                clearAttempts.bind(1, name); try clearAttempts.run()
             }
         }
     }
@@ -232,10 +234,12 @@ public final class StateStore {
     }
 
     /// Forgets a step: its outputs were removed (by `clean`, or after an interruption).
-    public func forget(_ names: [String]) throws {
+    /// `keepingAttempts`: a checkpointing step that was stopped keeps its count of attempts.
+    public func forget(_ names: [String], keepingAttempts: Bool = false) throws {
+        let tables = ["steps", "running", "failures", "submitted_steps"] + (keepingAttempts ? [] : ["attempts"])
         try database.transaction {
             for name in names {
-                for table in ["steps", "running", "failures", "submitted_steps"] { try delete(name, from: table) }
+                for table in tables { try delete(name, from: table) }
             }
         }
     }

@@ -53,6 +53,17 @@ final class Scenario {
     }
 
     func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        try Scenario.run(arguments, in: path, environment: extra)
+    }
+
+    /// A project folder made by the test itself (e.g. on a file system it mounted).
+    struct Project {
+        let path: String
+        @discardableResult
+        func dbuild(_ arguments: String...) throws -> Result { try Scenario.run(arguments, in: path) }
+    }
+
+    static func run(_ arguments: [String], in path: String, environment extra: [String: String] = [:]) throws -> Result {
         #expect(FileManager.default.isExecutableFile(atPath: Scenario.executable), "build dbuild first: swift build --build-tests")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Scenario.executable)

@@ -1,0 +1,35 @@
+/// Attempts of checkpointing steps since their last success: how many were started and how the
+/// last one ended (set to "interrupted" as it starts, so a dbuild killed meanwhile leaves that).
+public struct AttemptRecord: Equatable, Sendable {
+    public var count: Int
+    public var lastEnd: String
+}
+
+extension StateStore {
+    static let attemptsSchema = """
+        CREATE TABLE IF NOT EXISTS attempts(name TEXT PRIMARY KEY, count INTEGER NOT NULL, last_end TEXT NOT NULL) WITHOUT ROWID;
+        """
+
+    public func attempt(of name: String) throws -> AttemptRecord? {
+        let query = try database.prepare("SELECT count, last_end FROM attempts WHERE name = ?")
+        query.bind(1, name)
+        return try query.step() ? AttemptRecord(count: Int(query.int64(0)), lastEnd: query.string(1)) : nil
+    }
+
+    public func noteAttemptsStarted(_ names: [String]) throws {
+        guard !names.isEmpty else { return }
+        try database.transaction {
+            let upsert = try database.prepare("""
+                INSERT INTO attempts(name, count, last_end) VALUES (?, 1, 'interrupted: dbuild stopped while it ran')
+                ON CONFLICT(name) DO UPDATE SET count = count + 1, last_end = 'interrupted: dbuild stopped while it ran'
+                """)
+            for name in names { upsert.bind(1, name); try upsert.run() }
+        }
+    }
+
+    public func noteAttemptEnded(_ name: String, _ end: String) throws {
+        let update = try database.prepare("UPDATE attempts SET last_end = ? WHERE name = ?")
+        update.bind(1, end); update.bind(2, name)
+        try update.run()
+    }
+}
