@@ -129,6 +129,14 @@ case "${1:-}" in
         stop_daemon "$run/slurmctld.pid" ;;
     status)
         sinfo; squeue ;;
+    restart-controller)
+        # For fault tests: slurmctld goes away for a while (default 5 s) and comes back, recovering
+        # its saved state; slurmd and the running jobs carry on meanwhile.
+        stop_daemon "$run/slurmctld.pid"
+        sleep "${2:-5}"
+        slurmctld
+        for _ in $(seq 100); do sinfo -h >/dev/null 2>&1 && exit 0; sleep 0.2; done
+        echo "slurmctld did not come back; see $logs" >&2; exit 1 ;;
     *)
-        echo "usage: $0 start [--max-array-size N] [--max-job-count N] | stop | status" >&2; exit 2 ;;
+        echo "usage: $0 start [--max-array-size N] [--max-job-count N] | stop | status | restart-controller [seconds]" >&2; exit 2 ;;
 esac

@@ -57,9 +57,22 @@ struct SlurmRun {
             let tracker = try project.tracker(state: state)
             var failures: [(name: String, message: String, slurmState: String?)] = []
             var preempted = false
+            var unreachableSince: Date?
             while true {
                 Thread.sleep(forTimeInterval: pollInterval)
-                let report = try tracker.refresh()
+                // A controller that is down (restarting, failing over) is waited for: the jobs run on
+                // without it, and their results are in files that the next look ingests.
+                let report: TrackerReport
+                do {
+                    report = try tracker.refresh()
+                    unreachableSince = nil
+                } catch let error as SlurmError {
+                    let since = unreachableSince ?? Date()
+                    unreachableSince = since
+                    if Date().timeIntervalSince(since) > Self.patienceWithTheController { throw error }
+                    if !quiet { print("slurm: the scheduler does not answer (\(error.description.prefix(120))); looking again") }
+                    continue
+                }
                 failures += report.failed
                 preempted = preempted || !report.preempted.isEmpty
                 if !quiet { print(progressLine(report, failed: failures.count)) }
@@ -96,6 +109,10 @@ struct SlurmRun {
             Thread.sleep(forTimeInterval: backoff)
         }
     }
+
+    /// How long `--wait` waits for a scheduler that does not answer before giving up (the jobs are
+    /// not lost: a later `dbuild all --backend slurm --wait` adopts them).
+    static let patienceWithTheController: Double = 1800
 
     private func isDependencyCancel(_ message: String) -> Bool { message.contains("DependencyNeverSatisfied") }
 
