@@ -124,6 +124,9 @@ final class DatafileBuilder {
         guard let rule = ruleIndex[ruleName], rule < ruleSteps.count else {
             step.declaration.fail("step \(step.name) refers to \"\(selection)\", but no rule \(ruleName) is declared above it; declare that rule first")
         }
+        if selection == ruleName {              // the whole rule: no index of every name prefix needed
+            return ruleSteps[rule].flatMap { s in graph.outputs(ofStep: s).map { graph.strings[Int($0)] } }
+        }
         if nameIndex[rule] == nil { nameIndex[rule] = buildNameIndex(rule) }
         guard let steps = nameIndex[rule]![selection] else {
             step.declaration.fail("step \(step.name) refers to \"\(selection)\", which names no step of rule \(ruleName) and no prefix of one")

@@ -1,6 +1,7 @@
 /// The canonical spelling of a path: no "." components, no repeated or trailing "/", and ".." folded
 /// where it can be. Two spellings of one file must compare equal, since outputs are matched by text.
 public func normalizedPath(_ path: String) -> String {
+    if isPlainRelativePath(path) { return path }     // the common case, a million times per big Datafile
     let absolute = path.hasPrefix("/")
     var parts: [Substring] = []
     for part in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -15,4 +16,22 @@ public func normalizedPath(_ path: String) -> String {
     let joined = parts.joined(separator: "/")
     if absolute { return "/" + joined }
     return joined.isEmpty ? "." : joined
+}
+
+/// Already canonical: relative, non-empty, and no empty, "." or ".." component (checked bytewise).
+private func isPlainRelativePath(_ path: String) -> Bool {
+    var previous: UInt8 = UInt8(ascii: "/")        // as if a "/" came before the first component
+    var dots = 0                                   // leading dots of the current component, -1 once it has more
+    for byte in path.utf8 {
+        if byte == UInt8(ascii: "/") {
+            if previous == UInt8(ascii: "/") || dots == 1 || dots == 2 { return false }
+            dots = 0
+        } else if byte == UInt8(ascii: ".") && dots >= 0 && (previous == UInt8(ascii: "/") || previous == UInt8(ascii: ".")) {
+            dots += 1
+        } else {
+            dots = -1
+        }
+        previous = byte
+    }
+    return previous != UInt8(ascii: "/") && dots != 1 && dots != 2
 }

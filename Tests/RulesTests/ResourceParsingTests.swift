@@ -23,7 +23,9 @@ import Testing
         #expect(throws: ResourceError.self) { try parseTime(text) }
     }
 
-    @Test(arguments: [("a//b/./c", "a/b/c"), ("./x", "x"), ("a/../b", "b"), ("../x", "../x"), ("/abs//p/", "/abs/p"), ("a/b/..", "a")])
+    @Test(arguments: [("a//b/./c", "a/b/c"), ("./x", "x"), ("a/../b", "b"), ("../x", "../x"), ("/abs//p/", "/abs/p"), ("a/b/..", "a"),
+                      ("a/b/", "a/b"), ("a/.", "a"), ("a/./b", "a/b"), (".hidden/x", ".hidden/x"), ("a/.../b", "a/.../b"),
+                      ("a./b..", "a./b.."), ("catalogs/r7/mock_s3.h5", "catalogs/r7/mock_s3.h5"), ("..", ".."), (".", ".")])
     func pathsAreNormalised(raw: String, normal: String) {
         #expect(normalizedPath(raw) == normal)
     }

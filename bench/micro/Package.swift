@@ -8,7 +8,7 @@ let package = Package(
     name: "dbuild-micro",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: "../.."),
+        .package(name: "dbuild", path: "../.."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -16,7 +16,7 @@ let package = Package(
             name: "HotPaths",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DbuildEngine", package: "main"),
+                .product(name: "DbuildEngine", package: "dbuild"),
             ],
             path: "Benchmarks/HotPaths",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
