@@ -45,6 +45,8 @@ write_config() {
     local host cpus memory
     host=$(hostname -s)
     memory=$(slurmd -C | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')
+    # Partition "urgent" preempts (requeues) jobs of the default partition "debug": fault tests use it
+    # to preempt dbuild's tasks as a busy cluster would.
     # Advertise 8 CPUs on the 2-core machine: tasks start in scheduling passes that only fill free
     # CPUs, and the tests' recipes are tiny (see the SLURM notes: 2 tasks/s otherwise).
     cpus=8
@@ -77,7 +79,10 @@ MaxJobCount=$max_jobs
 ReturnToService=2
 SlurmdParameters=config_overrides
 NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
-PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
+PreemptType=preempt/partition_prio
+PreemptMode=REQUEUE
+PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP PriorityTier=1
+PartitionName=urgent Nodes=$host MaxTime=INFINITE State=UP PriorityTier=10
 CONF
     if cmp -s "$conf.new" "$conf"; then rm "$conf.new"; return 1; fi
     mv "$conf.new" "$conf"

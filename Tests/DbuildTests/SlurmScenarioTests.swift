@@ -243,4 +243,38 @@ extension SlurmScenarioTests {
               + "complete after \(rounds) round(s); steps that succeeded ran once")
         #expect(try s.dbuild("verify").status == 0)
     }
+
+    /// Issue 7, part 8: running tasks are preempted by a job of a higher partition (scripts/slurm-local.sh
+    /// configures "urgent" to requeue "debug"), and one is requeued by hand. SLURM runs them again
+    /// (after its requeue delay); `--wait` follows them to the end, and each step succeeds once.
+    @Test func preemptedAndRequeuedTasksRunAgainAndFinish() throws {
+        let s = try Scenario("empty")
+        try s.write("Datafile", """
+            import Rules
+            Rule("P", over: ["i": 0..<8]) { s in
+                s.outputs = ["p/\\(s.i).txt"]
+                s.recipe = "echo {name} >> starts.log; sleep 5; echo {i} > {output}; echo {name} >> done.log"
+            }
+            defaultBackend(.slurm)
+            """)
+        let build = try s.launch("all", "--wait", "--poll-interval", "1") {
+            (s.read("starts.log") ?? "").split(separator: "\n").count >= 8
+        }
+        let job = try runTool("/bin/sh", ["-c", "squeue -h -o %F --name=dbuild:P | head -1"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!job.isEmpty)
+        #expect(try runTool("/bin/sh", ["-c", "scontrol requeue \(job)_0"]).status == 0)
+        let urgent = try runTool("/bin/sh", ["-c", "sbatch -p urgent -n 8 --wrap 'sleep 2'"])
+        #expect(urgent.status == 0, "\(urgent.output)")
+        build.waitUntilExit()
+        #expect(build.terminationStatus == 0)
+        for i in 0..<8 { #expect(s.read("p/\(i).txt") == "\(i)\n") }
+        let starts = (s.read("starts.log") ?? "").split(separator: "\n").map(String.init)
+        let done = (s.read("done.log") ?? "").split(separator: "\n").map(String.init)
+        #expect(Set(done).count == 8 && done.count == 8, "each step succeeded once: \(done)")
+        let rerun = Set(starts).filter { name in starts.filter { $0 == name }.count > 1 }
+        #expect(rerun.count >= 1, "tasks were preempted or requeued and ran again: \(starts)")
+        print("slurm faults — \(rerun.count) of 8 running tasks preempted or requeued and run again; each step succeeded once")
+        #expect(try s.dbuild("verify").status == 0)
+    }
 }

@@ -57,6 +57,13 @@ public struct StepResult: Codable, Equatable, Sendable {
 
     /// Every result written so far in a submission folder (unreadable files are skipped: a file is
     /// only ever seen whole, since it appears by rename).
+    /// The result an earlier run of this same task left for the step at `position` (SLURM reruns a
+    /// requeued or preempted task from its start).
+    public static func read(from submission: String, array: Int, task: Int, position: Int) -> StepResult? {
+        guard let data = FileManager.default.contents(atPath: "\(folder(submission))/\(array).\(task).\(position).json") else { return nil }
+        return try? JSONDecoder().decode(StepResult.self, from: data)
+    }
+
     public static func readAll(from submission: String) -> [StepResult] {
         let folder = Self.folder(submission)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []

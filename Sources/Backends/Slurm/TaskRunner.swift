@@ -17,6 +17,12 @@ public enum TaskRunner {
         var allSucceeded = true
         for (position, step) in manifest.tasks[task].enumerated() {
             if stop.isSet { return 143 }
+            // A requeued or preempted task runs again from its first step: steps it already finished
+            // (result written, outputs present) are not run twice.
+            if let earlier = StepResult.read(from: folder, array: array, task: task, position: position), earlier.succeeded,
+               step.outputs.allSatisfy({ fileSystem.status($0) != nil }) {
+                continue
+            }
             for path in step.outputs + [step.log] { fileSystem.createParentDirectories(of: path) }
             environment["DBUILD_STEP"] = step.name
             environment["DBUILD_RULE"] = manifest.rule
