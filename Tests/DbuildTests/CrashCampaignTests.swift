@@ -123,7 +123,7 @@ import Targets
         if let report = ProcessInfo.processInfo.environment["DBUILD_RELIABILITY_REPORT"] {
             let line = Data("crash campaign — \(figures)\n".utf8)
             if let handle = FileHandle(forWritingAtPath: report) { handle.seekToEndOfFile(); handle.write(line); handle.closeFile() }
-            else { FileManager.default.createFile(atPath: report, contents: line) }
+            else { _ = FileManager.default.createFile(atPath: report, contents: line) }
         }
         return figures
     }
