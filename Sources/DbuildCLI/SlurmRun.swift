@@ -119,8 +119,11 @@ struct SlurmRun {
     private func makeSubmitter(_ steps: [Int32], limits: SlurmLimits, inFlight: [Int32: String], id: String, folder: String,
                                escalation: [Int32: Escalation] = [:]) -> SlurmSubmitter {
         let context = SubmissionContext(id: id, projectRoot: project.root, folder: folder, dbuild: Self.executablePath())
-        return SlurmSubmitter(graph: project.graph, steps: steps, limits: limits, context: context, inFlight: inFlight,
-                              escalation: escalation)
+        let submitter = SlurmSubmitter(graph: project.graph, steps: steps, limits: limits, context: context, inFlight: inFlight,
+                                       escalation: escalation)
+        let state = try? project.openState(readOnly: true)
+        submitter.previousAttempt = { name in (try? state?.attempt(of: name)) ?? nil }
+        return submitter
     }
 
     private func progressLine(_ report: TrackerReport, failed: Int) -> String {

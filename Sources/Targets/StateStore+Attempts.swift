@@ -3,6 +3,11 @@
 public struct AttemptRecord: Equatable, Sendable {
     public var count: Int
     public var lastEnd: String
+
+    public init(count: Int, lastEnd: String) {
+        self.count = count
+        self.lastEnd = lastEnd
+    }
 }
 
 extension StateStore {

@@ -277,4 +277,27 @@ extension SlurmScenarioTests {
         print("slurm faults — \(rerun.count) of 8 running tasks preempted or requeued and run again; each step succeeded once")
         #expect(try s.dbuild("verify").status == 0)
     }
+
+    /// Issue 7, part 7 on SLURM: a checkpointing step that fails keeps its files, and its retry is told
+    /// its attempt number and how the previous attempt ended.
+    @Test func checkpointingRetryOnSlurmKnowsItsAttempt() throws {
+        let s = try Scenario("empty")
+        try s.write("Datafile", """
+            import Rules
+            Rule("C") { s in
+                s.outputs = ["c/state.txt"]
+                s.recipe = "echo \\"attempt $DBUILD_ATTEMPT after [$DBUILD_PREVIOUS_EXIT]\\" >> {output}; [ $DBUILD_ATTEMPT -ge 2 ] || exit 7"
+            }
+            .checkpointing()
+            .slurm(retries: 1)
+            defaultBackend(.slurm)
+            """)
+        let run = try s.dbuild("all", "--wait", "--poll-interval", "1")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let lines = (s.read("c/state.txt") ?? "").split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first == "attempt 1 after []")
+        #expect(lines.last?.hasPrefix("attempt 2 after [") == true && lines.last?.contains("exit") == true, "\(lines)")
+        #expect(try s.dbuild("all", "-n").stdout.hasPrefix("Nothing to do"))
+    }
 }

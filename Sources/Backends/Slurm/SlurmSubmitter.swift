@@ -10,6 +10,8 @@ public final class SlurmSubmitter {
     public let arrays: [JobArray]
     public let context: SubmissionContext
     public let limits: SlurmLimits
+    /// Earlier attempts of a checkpointing step (from the state store).
+    public var previousAttempt: (String) -> AttemptRecord? = { _ in nil }
 
     public init(graph: Graph, steps: [Int32], limits: SlurmLimits, context: SubmissionContext,
                 inFlight: [Int32: String] = [:], escalation: [Int32: Escalation] = [:]) {
@@ -55,9 +57,15 @@ public final class SlurmSubmitter {
     private func taskStep(_ step: Int32) -> TaskStep {
         let s = Int(step)
         let command = Launch.slurm(RecipeText.expand(step: s, in: graph), graph.rule(of: s).resources)
-        return TaskStep(name: graph.name(s), command: command, outputs: graph.outputs(of: s),
-                        log: Builder.logPath(of: s, in: graph), keepOutputs: graph.rule(of: s).keepsOutputsOnFailure,
-                        signature: String(graph.signature(of: s), radix: 16))
+        var task = TaskStep(name: graph.name(s), command: command, outputs: graph.outputs(of: s),
+                            log: Builder.logPath(of: s, in: graph), keepOutputs: graph.rule(of: s).keepsOutputsOnFailure,
+                            signature: String(graph.signature(of: s), radix: 16))
+        if graph.rule(of: s).checkpointing {
+            let previous = previousAttempt(task.name)
+            task.attempt = (previous?.count ?? 0) + 1
+            task.previousExit = previous?.lastEnd ?? ""
+        }
+        return task
     }
 
     /// Submits every array in order. The submission and its steps are recorded first, each job id as
@@ -71,6 +79,7 @@ public final class SlurmSubmitter {
             }
         }
         try state.recordSubmission(id: context.id, folder: context.folder, at: Date().timeIntervalSince1970, steps: steps)
+        try state.noteAttemptsStarted(steps.map(\.name).filter { graph.step(named: $0).map { graph.rule(of: $0).checkpointing } ?? false })
         var jobIDs: [Int: String] = [:]
         var submitted: [SubmittedArray] = []
         for array in arrays {

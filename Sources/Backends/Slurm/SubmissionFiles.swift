@@ -10,6 +10,10 @@ public struct TaskStep: Codable, Equatable, Sendable {
     public var keepOutputs: Bool
     /// The step's signature when submitted, recorded when its result is ingested.
     public var signature: String
+    /// Checkpointing rules only: this attempt's number and how the previous one ended (the recipe
+    /// gets them as DBUILD_ATTEMPT and DBUILD_PREVIOUS_EXIT).
+    public var attempt: Int? = nil
+    public var previousExit: String? = nil
 }
 
 /// `array-<k>.json` in a submission folder: the steps of each task of one job array.

@@ -168,6 +168,7 @@ public final class SubmissionTracker {
         }
         if let final, final.wasPreempted {
             try state.settleSubmittedStep(step.name)
+            try distrustKeptOutputs(step.name, end: "preempted (SLURM state \(final.state))")
             report.preempted.append(step.name)
             return
         }
@@ -182,6 +183,15 @@ public final class SubmissionTracker {
         try state.recordFailure(name, FailureRecord(exitStatus: exitStatus, logPath: log, message: message,
                                                     failedAt: Date().timeIntervalSince1970))
         try state.settleSubmittedStep(name)
+        try distrustKeptOutputs(name, end: message)
         report.failed.append((name, message, slurmState))
+    }
+
+    /// A rule that keeps an unfinished step's files (checkpointing): they exist but are no product,
+    /// so the step stays marked to run; a checkpointing step also remembers how this attempt ended.
+    private func distrustKeptOutputs(_ name: String, end: String) throws {
+        guard let index = graph.step(named: name), graph.rule(of: index).keepsOutputsOnFailure else { return }
+        try state.markStarted([name], at: Date().timeIntervalSince1970)
+        if graph.rule(of: index).checkpointing { try state.noteAttemptEnded(name, end) }
     }
 }

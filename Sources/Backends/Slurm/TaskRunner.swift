@@ -26,6 +26,15 @@ public enum TaskRunner {
             for path in step.outputs + [step.log] { fileSystem.createParentDirectories(of: path) }
             environment["DBUILD_STEP"] = step.name
             environment["DBUILD_RULE"] = manifest.rule
+            environment["DBUILD_ATTEMPT"] = nil
+            environment["DBUILD_PREVIOUS_EXIT"] = nil
+            if let attempt = step.attempt {
+                // SLURM reruns a requeued (preempted) task itself: that is another attempt, too.
+                let restarts = Int(ProcessInfo.processInfo.environment["SLURM_RESTART_COUNT"] ?? "") ?? 0
+                environment["DBUILD_ATTEMPT"] = String(attempt + restarts)
+                environment["DBUILD_PREVIOUS_EXIT"] = restarts > 0 ? "requeued by the scheduler (preempted, or its node failed)"
+                    : step.previousExit ?? ""
+            }
             let started = Date()
             let pid = try ChildProcess.spawn(["/bin/sh", "-c", step.command], workingDirectory: manifest.projectRoot,
                                              outputPath: fileSystem.absolute(step.log), environment: environment)
