@@ -185,13 +185,11 @@ public final class Builder: BuildDelegate {
         case .finished(.signaled(let signal)): exitStatus = 128 + Int(signal)
         default: exitStatus = -1
         }
-        if graph.rule(of: step).checkpointing { try? state.noteAttemptEnded(job.name, end == .stopped ? "stopped: dbuild was interrupted" : problem) }
-        // Kept outputs of an unfinished step exist but are not a product: the step stays marked as
-        // running (interrupted), so the next run runs it again rather than judging those files.
-        let distrustKept = { if keep { try? self.state.markStarted([job.name], at: Date().timeIntervalSince1970) } }
+        let checkpointing = graph.rule(of: step).checkpointing
         if end == .stopped {
-            try? state.forget([job.name], keepingAttempts: graph.rule(of: step).checkpointing)
-            distrustKept()
+            try? state.forget([job.name], keepingAttempts: checkpointing)
+            try? state.noteUnfinished(job.name, keepsFiles: keep, checkpointing: checkpointing, end: "stopped: dbuild was interrupted",
+                                      at: Date().timeIntervalSince1970)
             if !quiet { say("stopped: \(job.name)\(keep ? " (its files are kept for the next attempt)" : " (its outputs were removed)")") }
             return
         }
@@ -199,7 +197,8 @@ public final class Builder: BuildDelegate {
         summary.failures.append(job.name)
         try? state.recordFailure(job.name, FailureRecord(exitStatus: exitStatus, logPath: job.logPath, message: problem,
                                                         failedAt: Date().timeIntervalSince1970))
-        distrustKept()
+        try? state.noteUnfinished(job.name, keepsFiles: keep, checkpointing: checkpointing, end: problem,
+                                  at: Date().timeIntervalSince1970)
         var lines = ["FAILED: \(job.name) \(problem)", "    log: \(job.logPath)"]
         if let tail = Builder.tail(ofFile: (fileSystem as? DiskFileSystem)?.absolute(job.logPath), lines: 5) {
             lines += tail.map { "    | " + $0 }

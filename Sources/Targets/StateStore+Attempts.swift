@@ -37,4 +37,12 @@ extension StateStore {
         update.bind(1, end); update.bind(2, name)
         try update.run()
     }
+
+    /// After a step that did not finish has been recorded (failed or forgotten): files a rule keeps
+    /// exist but are no product, so the step stays marked to run; a checkpointing step also
+    /// remembers how this attempt ended. Shared by the local builder and the SLURM tracker.
+    public func noteUnfinished(_ name: String, keepsFiles: Bool, checkpointing: Bool, end: String, at time: Double) throws {
+        if keepsFiles { try markStarted([name], at: time) }
+        if checkpointing { try noteAttemptEnded(name, end) }
+    }
 }

@@ -4,6 +4,16 @@ import Testing
 /// Issue 7, part 7: a checkpointing rule keeps what a failed, killed or stopped attempt left, never
 /// trusts it as a product, and tells the next attempt its number and how the previous one ended.
 @Suite struct CheckpointingTests {
+    /// Appends a line per attempt to its output; the first attempt then sleeps, to be killed or stopped.
+    static let sleepsOnItsFirstAttempt = """
+        import Rules
+        Rule("Sim") { s in
+            s.outputs = ["sim/state.txt"]
+            s.recipe = "echo \\"attempt $DBUILD_ATTEMPT after [$DBUILD_PREVIOUS_EXIT]\\" >> {output}; [ $DBUILD_ATTEMPT -ge 2 ] || sleep 30"
+        }
+        .checkpointing()
+        """
+
     @Test func failedAttemptsKeepTheirFilesAndTheRetryKnowsItsAttemptAndWhy() throws {
         let s = try Scenario("empty")
         try s.write("Datafile", """
@@ -33,14 +43,7 @@ import Testing
 
     @Test func attemptKilledWithDbuildResumesFromItsFiles() throws {
         let s = try Scenario("empty")
-        try s.write("Datafile", """
-            import Rules
-            Rule("Sim") { s in
-                s.outputs = ["sim/state.txt"]
-                s.recipe = "echo \\"attempt $DBUILD_ATTEMPT after [$DBUILD_PREVIOUS_EXIT]\\" >> {output}; [ $DBUILD_ATTEMPT -ge 2 ] || sleep 30"
-            }
-            .checkpointing()
-            """)
+        try s.write("Datafile", Self.sleepsOnItsFirstAttempt)
         let first = try s.launch("all") { s.exists("sim/state.txt") }
         kill(first.processIdentifier, SIGKILL)
         defer { first.waitUntilExit() }     // after the resume: see StateRecoveryTests
@@ -56,14 +59,7 @@ import Testing
 
     @Test func stoppedAttemptKeepsItsFiles() throws {
         let s = try Scenario("empty")
-        try s.write("Datafile", """
-            import Rules
-            Rule("Sim") { s in
-                s.outputs = ["sim/state.txt"]
-                s.recipe = "echo \\"attempt $DBUILD_ATTEMPT after [$DBUILD_PREVIOUS_EXIT]\\" >> {output}; [ $DBUILD_ATTEMPT -ge 2 ] || sleep 30"
-            }
-            .checkpointing()
-            """)
+        try s.write("Datafile", Self.sleepsOnItsFirstAttempt)
         let first = try s.launch("all") { s.exists("sim/state.txt") }
         first.interrupt()
         first.waitUntilExit()

@@ -264,7 +264,7 @@ extension SlurmScenarioTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!job.isEmpty)
         #expect(try runTool("/bin/sh", ["-c", "scontrol requeue \(job)_0"]).status == 0)
-        let urgent = try runTool("/bin/sh", ["-c", "sbatch -p urgent -n 8 --wrap 'sleep 2'"])
+        let urgent = try runTool("/bin/sh", ["-c", "sbatch -p urgent -n 8 -o /dev/null --wrap 'sleep 2'"])
         #expect(urgent.status == 0, "\(urgent.output)")
         build.waitUntilExit()
         #expect(build.terminationStatus == 0)

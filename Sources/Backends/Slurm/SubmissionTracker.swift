@@ -187,11 +187,10 @@ public final class SubmissionTracker {
         report.failed.append((name, message, slurmState))
     }
 
-    /// A rule that keeps an unfinished step's files (checkpointing): they exist but are no product,
-    /// so the step stays marked to run; a checkpointing step also remembers how this attempt ended.
     private func distrustKeptOutputs(_ name: String, end: String) throws {
-        guard let index = graph.step(named: name), graph.rule(of: index).keepsOutputsOnFailure else { return }
-        try state.markStarted([name], at: Date().timeIntervalSince1970)
-        if graph.rule(of: index).checkpointing { try state.noteAttemptEnded(name, end) }
+        guard let index = graph.step(named: name) else { return }
+        let rule = graph.rule(of: index)
+        try state.noteUnfinished(name, keepsFiles: rule.keepsOutputsOnFailure, checkpointing: rule.checkpointing, end: end,
+                                 at: Date().timeIntervalSince1970)
     }
 }
