@@ -13,6 +13,8 @@ public struct BuildSummary: Equatable, Sendable {
     /// Not run because a step they need failed.
     public var blocked = 0
     public var notStarted = 0
+    /// Handed to a scheduler that runs them without this process (no --wait).
+    public var submitted = 0
     public var interrupted = false
     public var failures: [String] = []
     /// Steps whose products another recipe overwrote during the build (remade next run).
@@ -21,10 +23,12 @@ public struct BuildSummary: Equatable, Sendable {
     public init() {}
 }
 
-/// Joins a plan, the state store and a backend: prepares each step (early cutoff, folders), marks it
-/// started, judges its result (exit 0 *and* every output present), records it, and removes the outputs
-/// of a step that failed. One loop for every backend, so they all keep the same promises.
-public final class Builder: BuildDelegate {
+/// The engine: the one loop that owns the plan for every backend. It takes ready steps (or, for a
+/// scheduler that orders steps itself, every step whose upstream steps are handed over too),
+/// prepares them (early cutoff, a snapshot of their outputs), hands them to the backend, receives
+/// their outcomes, records them (`OutcomeRecorder`), unblocks dependents, retries what the backend's
+/// policy retries, and blocks only what needs a step that failed.
+public final class Builder {
     public let graph: Graph
     public let plan: Plan
     public let scanner: StalenessScanner
@@ -35,13 +39,16 @@ public final class Builder: BuildDelegate {
     public var verbose = false
     /// The live progress display; when nil, each start is a plain "[k/N] name" line through `say`.
     public var progress: ProgressReporter?
-    /// Identifies this build's rows in the state's run history (the report's timeline).
-    public let buildID = String(Int(Date().timeIntervalSince1970 * 1000))
+    /// Steps out of the plan that a scheduler still runs (earlier submissions): their dependents
+    /// cannot judge early cutoff here.
+    public var awaitedElsewhere: Set<Int32> = []
+    public let recorder: OutcomeRecorder
+    public var buildID: String { recorder.buildID }
     private var startTimes: [Int32: Double] = [:]
-    private let host = ProcessInfo.processInfo.hostName
     public private(set) var summary = BuildSummary()
     private var fileSystem: FileSystem { scanner.statuses.fileSystem }
     private var startedCount = 0
+    private lazy var startSnapshots: [String: OutputSnapshot] = (try? state.loadStartSnapshots()) ?? [:]
 
     public init(graph: Graph, plan: Plan, scanner: StalenessScanner, state: StateStore, logsDirectory: String = "logs") {
         self.graph = graph
@@ -49,17 +56,178 @@ public final class Builder: BuildDelegate {
         self.scanner = scanner
         self.state = state
         self.logsDirectory = logsDirectory
+        recorder = OutcomeRecorder(graph: graph, state: state, hashes: scanner.hashes, statuses: scanner.statuses)
         summary.planned = plan.steps.count
     }
 
-    /// Runs the plan on `backend` and returns the totals.
-    public func run(on backend: Backend, keepGoing: Bool, stop: StopSignal) -> BuildSummary {
-        summary.interrupted = backend.execute(plan, delegate: self, keepGoing: keepGoing, stop: stop)
-        if summary.ran > 0 { distrustProductsWrittenBehindTheirSteps() }
-        summary.blocked = plan.blocked.count
-        summary.notStarted = summary.planned - summary.ran - summary.cutOff - summary.blocked
-        try? state.saveHashes(scanner.hashes.takeFresh())
+    /// Failed steps waiting for their retry, and the blocked dependents given back with them.
+    private var retryAt: [Int32: Date] = [:]
+    private var waitingForRetry: [Int32: [Int32]] = [:]
+    /// A blocked step waiting for a retry (directly or through the step that blocked it): that retry.
+    private var heldFor: [Int32: Int32] = [:]
+    private var attempts: [Int32: Int] = [:]
+    private var givenBack: [Int32: Int] = [:]
+
+    /// Runs the plan on `backend` and returns the totals. Throws what the backend throws (a
+    /// scheduler that refuses a submission); what finished before is recorded.
+    public func run(on backend: Backend, keepGoing: Bool, stop: StopSignal) throws -> BuildSummary {
+        recorder.say = say
+        recorder.quiet = quiet
+        recorder.verbose = verbose
+        do {
+            try loop(backend, keepGoing: keepGoing, stop: stop)
+        } catch {
+            finish(backend, stop)
+            throw error
+        }
+        finish(backend, stop)
         return summary
+    }
+
+    private func finish(_ backend: Backend, _ stop: StopSignal) {
+        if stop.isSet { summary.interrupted = true }
+        if summary.ran > 0 && backend.runsStepsHere { distrustProductsWrittenBehindTheirSteps() }
+        summary.blocked = plan.blocked.count
+        summary.notStarted = max(0, summary.planned - summary.ran - summary.cutOff - summary.blocked - summary.submitted)
+        try? state.saveHashes(scanner.hashes.takeFresh())
+    }
+
+    private func loop(_ backend: Backend, keepGoing: Bool, stop: StopSignal) throws {
+        var feeding = true
+        var held: StepJob?          // prepared, waiting for room; nothing to undo if dropped
+        while true {
+            if stop.isSet { feeding = false }
+            releaseDueRetries()
+            if feeding {
+                let batch = backend.ordersStepsItself ? takeForScheduler() : takeReady(&held, backend)
+                if !batch.isEmpty {
+                    willStart(batch, backend)
+                    try backend.start(batch, stop: stop)
+                }
+            } else {
+                held = nil
+            }
+            if backend.outstanding == 0 && held == nil && retryAt.isEmpty { break }
+            guard let outcomes = try backend.waitForOutcomes(stop: stop) else {
+                if stop.isSet { summary.interrupted = true } else { summary.submitted = startedCount }
+                break
+            }
+            for outcome in topologically(outcomes) {
+                if settle(outcome, backend) == .failed && !keepGoing && !backend.ordersStepsItself { feeding = false }
+            }
+        }
+    }
+
+    /// Ready steps that fit, oldest first (a local backend).
+    private func takeReady(_ held: inout StepJob?, _ backend: Backend) -> [StepJob] {
+        var batch: [StepJob] = []
+        while true {
+            if held == nil {
+                guard let next = plan.nextReady() else { break }
+                guard let job = prepare(next) else { plan.stepSucceeded(next); continue }
+                held = job
+            }
+            guard backend.hasRoom(for: held!, besides: batch) else { break }
+            batch.append(held!)
+            held = nil
+        }
+        return batch
+    }
+
+    /// Every step whose planned upstream steps are done or handed over (a scheduler).
+    private func takeForScheduler() -> [StepJob] {
+        var batch: [StepJob] = []
+        while true {
+            var cutOff = false
+            for step in plan.takeStartable() {
+                if let job = prepare(step) { batch.append(job) } else { plan.stepSucceeded(step); cutOff = true }
+            }
+            if !cutOff { return batch }
+        }
+    }
+
+    private func releaseDueRetries() {
+        let now = Date()
+        for (step, due) in retryAt where due <= now {
+            retryAt[step] = nil
+            plan.giveBack(step)
+            for dependent in waitingForRetry.removeValue(forKey: step) ?? [] {
+                heldFor[dependent] = nil
+                plan.giveBack(dependent)
+            }
+        }
+    }
+
+    /// Upstream steps first, so a failure is known before the steps it blocked report.
+    private func topologically(_ outcomes: [StepOutcome]) -> [StepOutcome] {
+        guard outcomes.count > 1 else { return outcomes }
+        return outcomes.sorted { graph.topologicalPosition($0.step) < graph.topologicalPosition($1.step) }
+    }
+
+    /// Records one outcome and moves the plan on.
+    @discardableResult
+    private func settle(_ outcome: StepOutcome, _ backend: Backend) -> Verdict {
+        let step = outcome.step
+        let verdict = recorder.record(outcome, startedAt: startTimes[step])
+        let rule = graph.rule(of: Int(step)).name
+        switch verdict {
+        case .succeeded:
+            summary.ran += 1
+            summary.succeeded += 1
+            progress?.finished(rule: rule, succeeded: true)
+            plan.stepSucceeded(step)
+        case .cutOff:
+            summary.cutOff += 1
+            progress?.skipped(rule: rule)
+            plan.stepSucceeded(step)
+        case .failed:
+            summary.ran += 1
+            attempts[step, default: 0] += 1
+            if plan.isOpen(step), plan.contains(step), let delay = backend.retryDelay(after: outcome, attempt: attempts[step]!) {
+                retryAt[step] = Date().addingTimeInterval(delay)
+                say("retrying \(graph.name(Int(step))) in \(Int(delay.rounded(.up))) s (attempt \(attempts[step]! + 1))")
+            } else {
+                progress?.finished(rule: rule, succeeded: false)
+                summary.failed += 1
+                summary.failures.append(graph.name(Int(step)))
+                let blocked = plan.stepFailed(step)
+                let by = "blocked by \(graph.name(Int(step))), which failed"
+                try? state.recordBlocked(blocked.map { (graph.name(Int($0)), by) }, at: Date().timeIntervalSince1970)
+            }
+        case .blocked:
+            settleBlocked(outcome)
+        case .notStarted:
+            if plan.isOpen(step) && plan.contains(step) { plan.stepFailed(step) }
+        case .runAgain:
+            plan.giveBack(step)
+        case .stopped:
+            summary.ran += 1
+        }
+        return verdict
+    }
+
+    /// A step that reported it could not start because something it needs did not succeed.
+    private func settleBlocked(_ outcome: StepOutcome) {
+        let step = outcome.step
+        guard plan.contains(step), plan.isOpen(step) else { return }          // already blocked by the plan
+        let upstream = graph.dependencies(of: Int(step)).first { plan.contains($0) && !plan.hasSucceeded($0) }
+        if let blocker = upstream, let retry = retryAt[blocker] != nil ? blocker : heldFor[blocker] {
+            waitingForRetry[retry, default: []].append(step)                 // runs again with that retry
+            heldFor[step] = retry
+        } else if let blocker = upstream, plan.isOpen(blocker), givenBack[step, default: 0] < 3 {
+            givenBack[step, default: 0] += 1
+            plan.giveBack(step)                                             // chained onto it again
+        } else {
+            let name = graph.name(Int(step))
+            let why: String
+            if case .blocked(let text) = outcome.end { why = text } else { why = "blocked" }
+            try? state.recordFailure(name, FailureRecord(exitStatus: -1, logPath: logPath(of: Int(step)), message: "could not start: \(why)",
+                                                        failedAt: Date().timeIntervalSince1970))
+            say("FAILED: \(name) could not start: \(why)")
+            summary.failed += 1
+            summary.failures.append(name)
+            plan.stepFailed(step)
+        }
     }
 
     /// A recipe that writes outside its declared outputs can overwrite another step's product. Products
@@ -90,25 +258,49 @@ public final class Builder: BuildDelegate {
         return "\(logsDirectory)/\(rule)/\(file).log"
     }
 
-    public func prepare(_ step32: Int32) -> StepJob? {
+    /// The job for a step about to start, or nil when it turned out clean (its upstream steps
+    /// rebuilt byte-identical outputs). A step whose upstream steps have not finished yet (handed to
+    /// a scheduler with them) carries the check, and the array task decides.
+    func prepare(_ step32: Int32) -> StepJob? {
         let step = Int(step32)
-        if case .upstream = plan.reason(of: step32), scanner.ownReason(step) == nil {
-            summary.cutOff += 1
-            progress?.skipped(rule: graph.rule(of: step).name)
-            if verbose { say("clean after all: \(graph.name(step)) (its inputs came out unchanged)") }
-            return nil
+        var cutoff: CutoffCheck?
+        if case .upstream = plan.reason(of: step32) {
+            if plan.isReady(step32) && !graph.dependencies(of: step).contains(where: awaitedElsewhere.contains) {
+                if scanner.ownReason(step) == nil {
+                    summary.cutOff += 1
+                    progress?.skipped(rule: graph.rule(of: step).name)
+                    if verbose { say("clean after all: \(graph.name(step)) (its inputs came out unchanged)") }
+                    return nil
+                }
+            } else {
+                cutoff = remoteCutoff(step)
+            }
         }
         let outputs = graph.outputs(of: step)
         let rule = graph.rule(of: step)
+        let name = graph.name(step)
         if plan.reason(of: step32) == .interrupted && !rule.keepsOutputsOnFailure {
-            outputs.forEach(fileSystem.removeFile)       // whatever the killed run left is not trusted
+            // Whatever the killed run wrote is not trusted; what it never touched stays.
+            let touched = startSnapshots[name].map { $0.touched(outputs, in: fileSystem) } ?? outputs
+            touched.forEach(fileSystem.removeFile)
         }
         for output in outputs { fileSystem.createParentDirectories(of: output) }
         let log = logPath(of: step)
         fileSystem.createParentDirectories(of: log)
-        return StepJob(step: step32, name: graph.name(step), rule: rule.name,
-                       command: Launch.local(RecipeText.expand(step: step, in: graph), rule.resources), outputs: outputs, logPath: log,
-                       resources: rule.resources, environment: rule.checkpointing ? attemptEnvironment(graph.name(step)) : [:])
+        return StepJob(step: step32, name: name, rule: rule.name, command: RecipeText.expand(step: step, in: graph),
+                       inputs: graph.inputs(of: step), outputs: outputs, logPath: log, resources: rule.resources,
+                       environment: rule.checkpointing ? attemptEnvironment(name) : [:],
+                       before: OutputSnapshot(outputs, in: fileSystem), cutoff: cutoff)
+    }
+
+    /// What an array task compares before running a step that runs only if its inputs change.
+    private func remoteCutoff(_ step: Int) -> CutoffCheck {
+        let record = scanner.records[graph.name(step)]
+        let inputs = graph.inputIDs(of: step)
+        if graph.rule(of: step).staleness == .hash, let record, record.inputHashes.count == inputs.count {
+            return CutoffCheck(inputHashes: record.inputHashes)
+        }
+        return CutoffCheck(inputHashes: nil)
     }
 
     /// DBUILD_ATTEMPT and DBUILD_PREVIOUS_EXIT for a checkpointing step's next run.
@@ -117,9 +309,11 @@ public final class Builder: BuildDelegate {
         return ["DBUILD_ATTEMPT": String((previous?.count ?? 0) + 1), "DBUILD_PREVIOUS_EXIT": previous?.lastEnd ?? ""]
     }
 
-    public func willStart(_ jobs: [StepJob]) {
+    private func willStart(_ jobs: [StepJob], _ backend: Backend) {
         do {
-            try state.markStarted(jobs.map(\.name), at: Date().timeIntervalSince1970)
+            if backend.runsStepsHere {
+                try state.markStarted(jobs.map(\.name), at: Date().timeIntervalSince1970, before: jobs.map(\.before))
+            }
             try state.noteAttemptsStarted(jobs.filter { graph.rule(of: Int($0.step)).checkpointing }.map(\.name))
         } catch {
             say("dbuild: warning: cannot record that steps started: \(error)")
@@ -128,84 +322,10 @@ public final class Builder: BuildDelegate {
         for job in jobs {
             startedCount += 1
             startTimes[job.step] = now
+            guard backend.runsStepsHere else { continue }
             if let progress { progress.started(job.name) } else if !quiet { say("[\(startedCount)/\(summary.planned)] \(job.name)") }
             if verbose { say("    \(job.command)") }
         }
-    }
-
-    public func finished(_ job: StepJob, _ end: StepEnd, seconds: Double) -> Bool {
-        let step = Int(job.step)
-        summary.ran += 1
-        for id in graph.description.outputs(ofStep: step) { scanner.statuses.invalidate(id) }
-        let missing = job.outputs.filter { fileSystem.status($0) == nil }
-        let minimum = Int64(graph.rule(of: step).minimumOutputBytes)
-        let small = job.outputs.filter { (fileSystem.status($0)?.size ?? minimum) < minimum }
-        var problem: String?
-        switch end {
-        case .finished(let exit) where exit.succeeded:
-            if !missing.isEmpty {
-                problem = "exited 0 but did not write \(missing.count == 1 ? "its output" : "\(missing.count) of its outputs"): "
-                    + missing.prefix(3).joined(separator: ", ") + (missing.count > 3 ? ", …" : "")
-            } else if let first = small.first {
-                problem = "exited 0 but wrote \(first) smaller than the rule's expect(minBytes: \(minimum))"
-            }
-        case .finished(let exit): problem = "failed (\(exit.text))"
-        case .timedOut(let limit): problem = "ran past its time limit of \(limit) s and was stopped"
-        case .couldNotStart(let why): problem = "could not start: \(why)"
-        case .stopped: problem = "stopped before it finished"
-        }
-        let finishedAt = Date().timeIntervalSince1970
-        let run = StepRun(build: buildID, name: job.name, rule: job.rule, startedAt: startTimes[job.step] ?? finishedAt - seconds,
-                          finishedAt: finishedAt, host: host, outcome: problem == nil ? "done" : end == .stopped ? "stopped" : "failed")
-        try? state.recordRun(run)
-        progress?.finished(rule: job.rule, succeeded: problem == nil)
-        if let problem {
-            recordFailure(job, problem: problem, end: end)
-            return false
-        }
-        let record = scanner.record(of: step, duration: seconds, finishedAt: Date().timeIntervalSince1970)
-        do {
-            try state.recordSuccess(job.name, record)
-        } catch {
-            say("dbuild: warning: \(job.name) finished but could not be recorded (\(error)); it will be checked again next run")
-        }
-        summary.succeeded += 1
-        return true
-    }
-
-    private func recordFailure(_ job: StepJob, problem: String, end: StepEnd) {
-        let step = Int(job.step)
-        let keep = graph.rule(of: step).keepsOutputsOnFailure
-        if !keep {
-            for output in job.outputs { fileSystem.removeFile(output) }
-        }
-        let exitStatus: Int
-        switch end {
-        case .finished(.exited(let code)): exitStatus = Int(code)
-        case .finished(.signaled(let signal)): exitStatus = 128 + Int(signal)
-        default: exitStatus = -1
-        }
-        let checkpointing = graph.rule(of: step).checkpointing
-        if end == .stopped {
-            try? state.forget([job.name], keepingAttempts: checkpointing)
-            try? state.noteUnfinished(job.name, keepsFiles: keep, checkpointing: checkpointing, end: "stopped: dbuild was interrupted",
-                                      at: Date().timeIntervalSince1970)
-            if !quiet { say("stopped: \(job.name)\(keep ? " (its files are kept for the next attempt)" : " (its outputs were removed)")") }
-            return
-        }
-        summary.failed += 1
-        summary.failures.append(job.name)
-        try? state.recordFailure(job.name, FailureRecord(exitStatus: exitStatus, logPath: job.logPath, message: problem,
-                                                        failedAt: Date().timeIntervalSince1970))
-        try? state.noteUnfinished(job.name, keepsFiles: keep, checkpointing: checkpointing, end: problem,
-                                  at: Date().timeIntervalSince1970)
-        var lines = ["FAILED: \(job.name) \(problem)", "    log: \(job.logPath)"]
-        if let tail = Builder.tail(ofFile: (fileSystem as? DiskFileSystem)?.absolute(job.logPath), lines: 5) {
-            lines += tail.map { "    | " + $0 }
-        }
-        if !keep && !job.outputs.isEmpty { lines.append("    its outputs were removed, so nothing half-made is trusted") }
-        if keep && !job.outputs.isEmpty { lines.append("    its files are kept for the next attempt, which runs it again") }
-        say(lines.joined(separator: "\n"))
     }
 
     static func tail(ofFile path: String?, lines: Int) -> [String]? {

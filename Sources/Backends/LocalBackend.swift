@@ -32,27 +32,34 @@ public final class LocalBackend: Backend {
         var timedOut = false
     }
 
-    public func execute(_ plan: Plan, delegate: BuildDelegate, keepGoing: Bool, stop: StopSignal) -> Bool {
-        var running: [Int32: Running] = [:]
-        var usedCPUs = 0, usedMemory = 0
-        var starting = true
-        let environment = ChildProcess.currentEnvironment()
+    private var running: [Int32: Running] = [:]
+    private var usedCPUs = 0, usedMemory = 0
+    /// Outcomes known at start (a recipe that could not be spawned), reported by the next wait.
+    private var immediate: [StepOutcome] = []
+    private lazy var environment = ChildProcess.currentEnvironment()
 
-        func fits(_ job: StepJob, besides batch: [StepJob]) -> Bool {
-            if running.isEmpty && batch.isEmpty { return true }
-            return running.count + batch.count < jobs
-                && usedCPUs + batch.reduce(0) { $0 + Launch.localCPUs($1.resources) } + Launch.localCPUs(job.resources) <= cores
-                && usedMemory + batch.reduce(0) { $0 + $1.resources.memoryMB } + job.resources.memoryMB <= memoryMB
-        }
+    public var runsStepsHere: Bool { true }
+    public var ordersStepsItself: Bool { false }
+    public var outstanding: Int { running.count + immediate.count }
+    public func retryDelay(after outcome: StepOutcome, attempt: Int) -> Double? { nil }
 
-        func start(_ job: StepJob) {
+    public func hasRoom(for job: StepJob, besides batch: [StepJob]) -> Bool {
+        if running.isEmpty && batch.isEmpty { return true }             // alone, it fits an empty machine
+        return running.count + batch.count < jobs
+            && usedCPUs + batch.reduce(0) { $0 + Launch.localCPUs($1.resources) } + Launch.localCPUs(job.resources) <= cores
+            && usedMemory + batch.reduce(0) { $0 + $1.resources.memoryMB } + job.resources.memoryMB <= memoryMB
+    }
+
+    public func start(_ jobs: [StepJob], stop: StopSignal) throws {
+        for job in jobs {
             var env = environment
             env["DBUILD_STEP"] = job.name
             env["DBUILD_RULE"] = job.rule
             if let ownerTag { env[LeftoverRecipes.variable] = ownerTag }
             env.merge(job.environment) { $1 }
             do {
-                let pid = try ChildProcess.spawn(["/bin/sh", "-c", job.command], workingDirectory: workingDirectory,
+                let pid = try ChildProcess.spawn(["/bin/sh", "-c", Launch.local(job.command, job.resources)],
+                                                 workingDirectory: workingDirectory,
                                                  outputPath: workingDirectory + "/" + job.logPath, environment: env)
                 let deadline = job.resources.timeSeconds > 0 ? Date().addingTimeInterval(Double(job.resources.timeSeconds)) : nil
                 running[pid] = Running(job: job, started: Date(), deadline: deadline)
@@ -60,54 +67,20 @@ public final class LocalBackend: Backend {
                 usedMemory += job.resources.memoryMB
                 Thread.detachNewThread { stop.post(pid: pid, exit: ChildProcess.wait(pid)) }
             } catch {
-                settle(job, .couldNotStart("\(error)"), seconds: 0)
+                immediate.append(StepOutcome(step: job.step, end: .couldNotStart("\(error)"), before: job.before))
             }
         }
-
-        func settle(_ job: StepJob, _ end: StepEnd, seconds: Double) {
-            if delegate.finished(job, end, seconds: seconds) {
-                plan.stepSucceeded(job.step)
-            } else {
-                plan.stepFailed(job.step)
-                if !keepGoing { starting = false }
-            }
-        }
-
-        var held: StepJob?   // prepared, waiting for room; not yet started, so nothing to undo if dropped
-        while true {
-            if stop.isSet { starting = false }
-            var batch: [StepJob] = []
-            while starting {
-                if held == nil {
-                    guard let next = plan.nextReady() else { break }
-                    guard let job = delegate.prepare(next) else {
-                        plan.stepSucceeded(next)          // clean after all: early cutoff
-                        continue
-                    }
-                    held = job
-                }
-                guard fits(held!, besides: batch) else { break }
-                batch.append(held!)
-                held = nil
-            }
-            if !batch.isEmpty {
-                delegate.willStart(batch)
-                batch.forEach(start)
-            }
-            if !starting { held = nil }
-            if running.isEmpty {
-                if held != nil { continue }               // it fits an empty machine
-                break
-            }
-            waitForOne(&running, &usedCPUs, &usedMemory, stop: stop, settle: settle)
-        }
-        return stop.isSet
     }
 
-    /// Waits for at least one child to end (or a deadline or stop), and settles what ended.
-    private func waitForOne(_ running: inout [Int32: Running], _ usedCPUs: inout Int, _ usedMemory: inout Int,
-                            stop: StopSignal, settle: (StepJob, StepEnd, Double) -> Void) {
-        guard !running.isEmpty else { return }
+    /// Waits for at least one recipe to end (or a deadline, or a stop: then every recipe is stopped
+    /// and waited for) and returns how they ended.
+    public func waitForOutcomes(stop: StopSignal) throws -> [StepOutcome]? {
+        if !immediate.isEmpty {
+            defer { immediate.removeAll() }
+            return immediate
+        }
+        var outcomes: [StepOutcome] = []
+        guard !running.isEmpty else { return outcomes }
         var stopping = false
         while true {
             if stop.isSet && !stopping {
@@ -124,17 +97,17 @@ public final class LocalBackend: Backend {
                     terminate([pid])
                 }
             }
-            if events.isEmpty { continue }
             for (pid, exit) in events {
                 guard let entry = running.removeValue(forKey: pid) else { continue }
                 usedCPUs -= Launch.localCPUs(entry.job.resources)
                 usedMemory -= entry.job.resources.memoryMB
-                let seconds = now.timeIntervalSince(entry.started)
                 let end: StepEnd = entry.timedOut ? .timedOut(seconds: entry.job.resources.timeSeconds)
                     : (stop.isSet && !exit.succeeded) ? .stopped : .finished(exit)
-                settle(entry.job, end, seconds)
+                outcomes.append(StepOutcome(step: entry.job.step, end: end, seconds: now.timeIntervalSince(entry.started),
+                                            before: entry.job.before))
             }
-            if !stopping || running.isEmpty { return }
+            if outcomes.isEmpty { continue }
+            if !stopping || running.isEmpty { return outcomes }
         }
     }
 

@@ -55,59 +55,77 @@ struct BuildCommand: ParsableCommand {
         // wrote to the store in between.
         let view = try project.openState(readOnly: true)
         let hadSubmissions = !(try view.loadSubmissions(activeOnly: true)).isEmpty
-        let inFlight = try project.stepsInFlight(refresh: writes, view: view)
+        let tracked = try project.submittedSteps(refresh: writes, view: view)
+        let inFlight = project.jobIDs(tracked)
         let scanner = try project.scanner(state: hadSubmissions && writes ? try project.openState(readOnly: true) : view,
                                           forced: alwaysMake)
         let reasons = try project.scan(scanner, needed: needed)
         keepUntilExit(project, scanner)
         let plan = Plan(graph: project.graph, reasons: Project.excluding(Set(inFlight.keys), from: reasons))
         let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }
-        if chosen == .slurm {
-            let run = SlurmRun(project: project, pollInterval: pollInterval, quiet: quiet)
-            let failed = try run.build(plan: plan, inFlight: inFlight, neededCount: neededCount, dryRun: dryRun,
-                                       emitOnly: emitOnly, wait: wait, listAll: verbose,
-                                       replan: { inFlight, givenUp in
-                                           let scanner = try project.scanner(state: try project.openState(readOnly: true), forced: false)
-                                           let reasons = try project.scan(scanner, needed: needed)
-                                           return project.givingUp(givenUp, in: Project.excluding(inFlight, from: reasons))
-                                       })
-            if failed { throw DbuildFailure.buildFailed }
+        if dryRun || emitOnly != nil {
+            if dryRun { print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "") }
+            if chosen == .slurm { try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly) }
             return
         }
-        if dryRun {
-            print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "")
-            return
-        }
-        if let waiting = plan.steps.first(where: { step in
+        if chosen == .local, let waiting = plan.steps.first(where: { step in
             project.graph.dependencies(of: Int(step)).contains { inFlight[$0] != nil }
         }) {
             throw DbuildFailure.usage("\(project.graph.name(Int(waiting))) needs steps that are still queued or running on SLURM; "
                 + "wait for them (dbuild status), or stop them (dbuild cancel) and run again")
         }
+        if chosen == .slurm && plan.isEmpty {
+            if inFlight.isEmpty || !wait {
+                print("dbuild: nothing to submit: all \(neededCount) selected steps are up to date or already queued")
+                return
+            }
+            print("dbuild: nothing new to submit; following \(inFlight.count) step\(inFlight.count == 1 ? "" : "s") "
+                  + "still queued or running from an earlier submission")
+        }
         var summary = BuildSummary()
-        if !plan.isEmpty {
+        if !plan.isEmpty || (chosen == .slurm && wait) {
             let state = try project.openState(readOnly: false)
             let stop = StopSignal()
             stop.installHandlers()
             let builder = Builder(graph: project.graph, plan: plan, scanner: scanner, state: state)
             builder.quiet = quiet
             builder.verbose = verbose
-            let parallelism = jobs ?? LocalBackend.machineCores
-            let progress = ProgressReporter(
-                total: plan.steps.count, rulesOfPlannedSteps: plan.steps.map { project.graph.rule(of: Int($0)).name },
-                parallelism: parallelism, expected: Self.meanDurations(scanner.records), isTerminal: isatty(1) != 0,
-                color: ProcessInfo.processInfo.environment["NO_COLOR"] == nil, quiet: quiet)
-            builder.progress = progress
-            builder.say = { progress.message($0) }
-            let backend = LocalBackend(jobs: parallelism, workingDirectory: project.root)
-            backend.ownerTag = LeftoverRecipes.tag(project: project.dotDbuild)
-            summary = builder.run(on: backend, keepGoing: keepGoing, stop: stop)
-            progress.finish()
+            builder.awaitedElsewhere = Set(inFlight.keys)
+            let backend: Backend
+            if chosen == .slurm {
+                let slurm = SlurmBackend(graph: project.graph, state: state, client: SlurmClient(),
+                                         policy: SlurmPolicy(pollInterval: pollInterval), wait: wait, projectRoot: project.root,
+                                         submissionsFolder: project.dotDbuild + "/slurm", dbuild: SlurmScripts.executablePath(),
+                                         adopted: tracked)
+                slurm.quiet = quiet
+                backend = slurm
+            } else {
+                let parallelism = jobs ?? LocalBackend.machineCores
+                let progress = ProgressReporter(
+                    total: plan.steps.count, rulesOfPlannedSteps: plan.steps.map { project.graph.rule(of: Int($0)).name },
+                    parallelism: parallelism, expected: Self.meanDurations(scanner.records), isTerminal: isatty(1) != 0,
+                    color: ProcessInfo.processInfo.environment["NO_COLOR"] == nil, quiet: quiet)
+                builder.progress = progress
+                builder.say = { progress.message($0) }
+                let local = LocalBackend(jobs: parallelism, workingDirectory: project.root)
+                local.ownerTag = LeftoverRecipes.tag(project: project.dotDbuild)
+                backend = local
+            }
+            do {
+                summary = try builder.run(on: backend, keepGoing: keepGoing || chosen == .slurm, stop: stop)
+            } catch let error as SlurmError {
+                throw DbuildFailure.setup("SLURM refused the submission: \(error.description)")
+            }
+            builder.progress?.finish()
+            if summary.submitted > 0 && !summary.interrupted { return }      // the scheduler has it; status follows it
         } else if !scanner.hashes.fresh.isEmpty {
             // Files were touched but not changed: remember their hashes so they are not read again.
             try? project.openState(readOnly: false).saveHashes(scanner.hashes.takeFresh())
         }
         let upToDate = neededCount - summary.planned + summary.cutOff - inFlight.keys.filter { needed[Int($0)] }.count
+        if chosen == .slurm {
+            print("dbuild: submission finished" + (summary.failed > 0 ? " with failures (dbuild status shows them)" : ": every step done"))
+        }
         var line = "dbuild: \(summary.succeeded) run, \(upToDate) up to date, \(summary.failed) failed"
         if summary.blocked > 0 { line += ", \(summary.blocked) blocked by failures" }
         if summary.notStarted > 0 { line += ", \(summary.notStarted) not started" }

@@ -16,7 +16,7 @@ struct CancelCommand: ParsableCommand {
         let (roots, _) = try project.select(targets)
         let selected = Set(roots.map(project.graph.name))
         let state = try project.openState(readOnly: false)
-        let report = try project.tracker(state: state).refresh()
+        let report = try project.refreshSubmissions()
         let doomed = report.inFlight.values.filter { selected.contains($0.name) }
         guard !doomed.isEmpty else {
             print("Nothing to cancel: no selected step is queued or running.")
@@ -24,9 +24,12 @@ struct CancelCommand: ParsableCommand {
         }
         let ids = Set(doomed.compactMap { t in t.jobID.map { "\($0)_\(t.task)" } })
         try SlurmClient().cancel(ids.sorted())
+        // Nothing is removed here: a running task removes what its step touched when SLURM stops it,
+        // and a step that never started touched nothing. A running one stays marked to run, with
+        // what its outputs were when it started, so the next build removes only what it wrote.
         for step in doomed {
-            if let index = project.graph.step(named: step.name), !project.graph.rule(of: index).keepsOutputsOnFailure {
-                project.graph.outputs(of: index).forEach(project.fileSystem.removeFile)
+            if let result = step.resultPath, let marker = StartMarker.read(String(result.dropLast(".json".count)) + ".started") {
+                try state.markStarted([step.name], at: Date().timeIntervalSince1970, before: [marker.before])
             }
             try state.settleSubmittedStep(step.name)
         }

@@ -116,59 +116,62 @@ final class Project {
 }
 
 extension Project {
-    /// Steps handed to SLURM and not yet settled, with their array's job id. With `refresh`, first
-    /// ingests results and asks the scheduler (once) which are still queued or running; without, every
-    /// unsettled step counts (a dry run must not write the state). `view` is a read-only store the
-    /// caller already has open, reused to save opening another.
-    func stepsInFlight(refresh: Bool, view: StateStore? = nil) throws -> [Int32: String] {
-        var result: [Int32: String] = [:]
+    /// Steps handed to SLURM and not yet settled. With `refresh`, first ingests what ended (results,
+    /// one squeue, scontrol for what vanished) and records it as a build would (`OutcomeRecorder`);
+    /// without, every unsettled step counts (a dry run must not write the state). `view` is a
+    /// read-only store the caller already has open, reused to save opening another.
+    func submittedSteps(refresh: Bool, view: StateStore? = nil) throws -> [String: TrackedStep] {
         let readOnly = try view ?? openState(readOnly: true)
         if refresh {
             guard !(try readOnly.loadSubmissions(activeOnly: true)).isEmpty else { return [:] }
-            let report = try tracker(state: try openState(readOnly: false)).refresh()
-            for (name, tracked) in report.inFlight {
-                if let step = graph.step(named: name) { result[Int32(step)] = tracked.jobID ?? "" }
-            }
-            return result
+            return try refreshSubmissions().inFlight
         }
-        let state = readOnly
         var jobIDs: [String: String] = [:]
-        for submission in try state.loadSubmissions(activeOnly: true) {
-            for array in try state.loadSubmittedArrays(submission: submission.id) {
+        for submission in try readOnly.loadSubmissions(activeOnly: true) {
+            for array in try readOnly.loadSubmittedArrays(submission: submission.id) {
                 jobIDs["\(submission.id):\(array.array)"] = array.jobID
             }
         }
-        for submitted in try state.loadSubmittedSteps() {
-            if let step = graph.step(named: submitted.name) {
-                result[Int32(step)] = jobIDs["\(submitted.submission):\(submitted.array)"] ?? ""
-            }
+        var result: [String: TrackedStep] = [:]
+        for submitted in try readOnly.loadSubmittedSteps() {
+            result[submitted.name] = TrackedStep(name: submitted.name, rule: String(submitted.name.prefix { $0 != "/" }),
+                                                 jobID: jobIDs["\(submitted.submission):\(submitted.array)"], task: submitted.task,
+                                                 state: "PENDING", resultPath: nil)
         }
         return result
     }
 
+    /// Ingests what the scheduler finished since the last look and records it; returns what is still out.
+    /// Only warnings are printed (an unreadable result); failures are shown by `status`.
+    @discardableResult
+    func refreshSubmissions() throws -> TrackerReport {
+        let state = try openState(readOnly: false)
+        let report = try tracker(state: state).refresh()
+        let recorder = OutcomeRecorder(graph: graph, state: state, hashes: ContentHashes(fileSystem: fileSystem, cache: try state.loadHashCache()))
+        recorder.buildID = "slurm"
+        recorder.say = { if $0.hasPrefix("dbuild: warning") { print($0) } }
+        for outcome in report.outcomes.sorted(by: { graph.topologicalPosition($0.step) < graph.topologicalPosition($1.step) }) {
+            _ = recorder.record(outcome)
+        }
+        try? state.saveHashes(recorder.hashes.takeFresh())
+        return report
+    }
+
+    /// Step indexes of tracked steps, with their job ids.
+    func jobIDs(_ tracked: [String: TrackedStep]) -> [Int32: String] {
+        var result: [Int32: String] = [:]
+        for (name, step) in tracked { if let index = graph.step(named: name) { result[Int32(index)] = step.jobID ?? "" } }
+        return result
+    }
+
     func tracker(state: StateStore) throws -> SubmissionTracker {
-        SubmissionTracker(graph: graph, state: state, client: SlurmClient(), fileSystem: fileSystem,
-                          hashes: ContentHashes(fileSystem: fileSystem, cache: try state.loadHashCache()))
+        SubmissionTracker(graph: graph, state: state, client: SlurmClient())
     }
 
     /// Reasons with `excluded` steps (in flight elsewhere) taken out of the plan.
     static func excluding(_ excluded: Set<Int32>, from reasons: [StaleReason?]) -> [StaleReason?] {
         var result = reasons
         for step in excluded { result[Int(step)] = nil }
-        return result
-    }
-
-    /// Reasons with `given` steps (retries used up) and everything downstream of them taken out.
-    func givingUp(_ given: Set<Int32>, in reasons: [StaleReason?]) -> [StaleReason?] {
-        var result = reasons
-        var stack = Array(given)
-        for step in given { result[Int(step)] = nil }
-        while let step = stack.popLast() {
-            for dependent in graph.dependents(of: Int(step)) where result[Int(dependent)] != nil {
-                result[Int(dependent)] = nil
-                stack.append(dependent)
-            }
-        }
         return result
     }
 }

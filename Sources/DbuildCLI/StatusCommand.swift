@@ -18,14 +18,15 @@ struct StatusCommand: ParsableCommand {
         var tracked: [String: TrackedStep] = [:]
         let readOnly = try project.openState(readOnly: true)
         if !(try readOnly.loadSubmissions(activeOnly: true)).isEmpty {
-            tracked = try project.tracker(state: try project.openState(readOnly: false)).refresh().inFlight
+            tracked = try project.refreshSubmissions().inFlight
         }
         let state = try project.openState(readOnly: true)
         let scanner = try project.scanner(state: state, forced: false)
         let reasons = try project.scan(scanner, needed: Selection.closure(of: roots, in: graph))
         let failures = try state.loadFailures()
+        let blocked = try state.loadBlocked()
 
-        struct Row { var steps = 0, built = 0, queued = 0, running = 0, failed = 0, stale = 0, missing = 0; var jobs = Set<String>() }
+        struct Row { var steps = 0, built = 0, queued = 0, running = 0, failed = 0, blocked = 0, stale = 0, missing = 0; var jobs = Set<String>() }
         var rows: [String: Row] = [:]
         var order: [String] = []
         for step in roots {
@@ -40,6 +41,8 @@ struct StatusCommand: ParsableCommand {
                 row.built += 1
             } else if failures[name] != nil {
                 row.failed += 1
+            } else if blocked[name] != nil {
+                row.blocked += 1
             } else if case .missingOutput? = reasons[step] {
                 row.missing += 1
             } else {
@@ -49,11 +52,11 @@ struct StatusCommand: ParsableCommand {
         }
         let width = max(4, order.map(\.count).max() ?? 0)
         func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-        print("rule".padding(toLength: width, withPad: " ", startingAt: 0) + "   steps   built  queued running  failed   stale missing  jobs")
+        print("rule".padding(toLength: width, withPad: " ", startingAt: 0) + "   steps   built  queued running  failed blocked   stale missing  jobs")
         for rule in order {
             let r = rows[rule]!
             print(rule.padding(toLength: width, withPad: " ", startingAt: 0) + pad("\(r.steps)", 8) + pad("\(r.built)", 8)
-                  + pad("\(r.queued)", 8) + pad("\(r.running)", 8) + pad("\(r.failed)", 8) + pad("\(r.stale)", 8)
+                  + pad("\(r.queued)", 8) + pad("\(r.running)", 8) + pad("\(r.failed)", 8) + pad("\(r.blocked)", 8) + pad("\(r.stale)", 8)
                   + pad("\(r.missing)", 8)
                   + "  " + r.jobs.sorted().joined(separator: ","))
         }
@@ -69,6 +72,13 @@ struct StatusCommand: ParsableCommand {
                 }
             }
             if recent.count > 10 { print("  … and \(recent.count - 10) more") }
+        }
+        let waiting = blocked.filter { selected.contains($0.key) && tracked[$0.key] == nil && failures[$0.key] == nil
+            && reasons[graph.step(named: $0.key) ?? 0] != nil }.sorted { $0.key < $1.key }
+        if !waiting.isEmpty {
+            print("\nBlocked (not run; their files untouched; they run once what they need succeeds):")
+            for (name, record) in waiting.prefix(10) { print("  \(name): \(record.blocker)") }
+            if waiting.count > 10 { print("  … and \(waiting.count - 10) more") }
         }
     }
 }

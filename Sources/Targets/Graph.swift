@@ -18,6 +18,7 @@ public final class Graph {
     private var nameLookup: [String: Int32]?
     private var pathLookup: [String: UInt32]?
     private var signatures: [UInt64]?
+    private var positions: [Int32]?
 
     public var stepCount: Int { description.stepCount }
 
@@ -115,6 +116,15 @@ public final class Graph {
     /// Uses saved signatures (ignored unless there is one per step).
     public func attachSignatures(_ saved: [UInt64]) {
         if saved.count == stepCount { signatures = saved }
+    }
+
+    /// Where a step stands in `topologicalOrder` (computed once, when first asked).
+    public func topologicalPosition(_ step: Int32) -> Int32 {
+        if let positions { return positions[Int(step)] }
+        var made = [Int32](repeating: 0, count: stepCount)
+        for (i, s) in topologicalOrder.enumerated() { made[Int(s)] = Int32(i) }
+        positions = made
+        return made[Int(step)]
     }
 
     /// Every step's name, computed once.

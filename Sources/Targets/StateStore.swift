@@ -57,20 +57,23 @@ public struct FailureRecord: Equatable, Sendable {
     }
 }
 
-// Schema, version 1. One row per step that last built successfully (`steps`), per step started and not
-// yet finished (`running`: its outputs are untrusted after a crash), per file whose content hash is
+// Schema, version 2. One row per step that last built successfully (`steps`), per step started and not
+// yet finished (`running`: after a crash, the outputs that differ from `before` — their size, mtime
+// and inode when the attempt started — are removed; the others were never touched), per file whose content hash is
 // cached (`file_hashes`, valid while size, mtime and inode match) and per step whose last run failed.
 // Each finished step is its own transaction, so killing dbuild loses at most the steps still running.
 // `step_runs` keeps when and where each step ran, per build (the report's timeline).
 // Batch submissions: `submissions` (one folder each under .dbuild/slurm), `submitted_arrays` (a job id
 // recorded the moment sbatch returns it) and `submitted_steps` (steps handed to the scheduler whose
-// result has not been ingested yet: they must not be submitted twice).
-private let schemaVersion = 1
+// result has not been ingested yet: they must not be submitted twice). `blocked`: steps that did not
+// run because a step they need failed (shown by `status`; cleared when the step succeeds).
+// Version 2 added `running.before` and `blocked`; a version-1 file is upgraded when opened for writing.
+private let schemaVersion = 2
 private let schema = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS steps(name TEXT PRIMARY KEY, signature INTEGER NOT NULL,
     input_hashes BLOB, output_hashes BLOB, output_facts BLOB, finished_at REAL NOT NULL, duration REAL NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS running(name TEXT PRIMARY KEY, started_at REAL NOT NULL, pid INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS running(name TEXT PRIMARY KEY, started_at REAL NOT NULL, pid INTEGER NOT NULL, before BLOB) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS file_hashes(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     inode INTEGER NOT NULL, hash INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS failures(name TEXT PRIMARY KEY, exit_status INTEGER NOT NULL, log_path TEXT NOT NULL,
@@ -84,6 +87,7 @@ CREATE TABLE IF NOT EXISTS step_runs(build TEXT NOT NULL, name TEXT NOT NULL, ru
 CREATE INDEX IF NOT EXISTS step_runs_by_build ON step_runs(build);
 CREATE TABLE IF NOT EXISTS submitted_steps(name TEXT PRIMARY KEY, submission TEXT NOT NULL, array INTEGER NOT NULL,
     task INTEGER NOT NULL, attempt INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocked(name TEXT PRIMARY KEY, blocker TEXT NOT NULL, at REAL NOT NULL) WITHOUT ROWID;
 """
 
 /// The state database could not be used; the message says why and what to do.
@@ -131,7 +135,12 @@ public final class StateStore {
         let read = try database.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
         if try read.step() {
             let found = Int(read.string(0)) ?? -1
-            if found != schemaVersion {
+            if found == 1 && !isReadOnly {
+                try database.transaction {
+                    try database.execute("ALTER TABLE running ADD COLUMN before BLOB")
+                    try database.execute("UPDATE meta SET value = '\(schemaVersion)' WHERE key = 'schema_version'")
+                }
+            } else if found != schemaVersion && found != 1 {
                 throw StateStoreError(description: "\(path) has state schema version \(found); this dbuild "
                     + "reads version \(schemaVersion). Use the matching dbuild, or move the file aside")
             }
@@ -180,17 +189,29 @@ public final class StateStore {
     }
 
     private lazy var markStartedStatement = try? database.prepare(
-        "INSERT OR REPLACE INTO running(name, started_at, pid) VALUES (?, ?, ?)")
+        "INSERT OR REPLACE INTO running(name, started_at, pid, before) VALUES (?, ?, ?, ?)")
 
-    /// Committed before the recipe starts, so a crash leaves a trace that the step's outputs are suspect.
-    public func markStarted(_ names: [String], at time: Double) throws {
+    /// Committed before the recipe starts, so a crash leaves a trace that the step's outputs are
+    /// suspect — with what they were before (`before`), so that only the ones the attempt touched
+    /// are removed. Without a snapshot every output is suspect.
+    public func markStarted(_ names: [String], at time: Double, before: [OutputSnapshot?]? = nil) throws {
         guard let statement = markStartedStatement else { throw StateStoreError(description: "cannot prepare") }
         try database.transaction {
-            for name in names {
+            for (i, name) in names.enumerated() {
                 statement.bind(1, name); statement.bind(2, time); statement.bind(3, Int64(getpid()))
+                if let snapshot = before?[i] { statement.bind(4, Self.blob(snapshot.facts.map { UInt64(bitPattern: $0) })) }
                 try statement.run()
             }
         }
+    }
+
+    /// What the outputs of steps marked running were before their attempt started.
+    /// (Empty for a version-1 file opened read-only, which has no snapshots.)
+    public func loadStartSnapshots() throws -> [String: OutputSnapshot] {
+        guard let query = try? database.prepare("SELECT name, before FROM running WHERE before IS NOT NULL") else { return [:] }
+        var result: [String: OutputSnapshot] = [:]
+        while try query.step() { result[query.string(0)] = OutputSnapshot(facts: query.words(1)) }
+        return result
     }
 
     public func recordSuccess(_ name: String, _ record: StepRecord) throws {
@@ -207,6 +228,7 @@ public final class StateStore {
             let clearRunning = try database.prepare("DELETE FROM running WHERE name = ?")
             let clearFailure = try database.prepare("DELETE FROM failures WHERE name = ?")
             let clearAttempts = try database.prepare("DELETE FROM attempts WHERE name = ?")
+            let clearBlocked = try database.prepare("DELETE FROM blocked WHERE name = ?")
             for (name, record) in batch {
                 upsert.bind(1, name); upsert.bind(2, Int64(bitPattern: record.signature))
                 upsert.bind(3, Self.blob(record.inputHashes)); upsert.bind(4, Self.blob(record.outputHashes))
@@ -216,10 +238,14 @@ public final class StateStore {
                 clearRunning.bind(1, name); try clearRunning.run()
                 clearFailure.bind(1, name); try clearFailure.run()
                 clearAttempts.bind(1, name); try clearAttempts.run()
+                clearBlocked.bind(1, name); try clearBlocked.run()
             }
         }
     }
 
+    /// A failed attempt. The step's last successful record is kept: the attempt removed what it
+    /// touched, so the step is stale exactly as it was before (or more), and its untouched products
+    /// keep what is known about them.
     public func recordFailure(_ name: String, _ failure: FailureRecord) throws {
         try database.transaction {
             let insert = try database.prepare("""
@@ -229,14 +255,19 @@ public final class StateStore {
             insert.bind(4, failure.message); insert.bind(5, failure.failedAt)
             try insert.run()
             try delete(name, from: "running")
-            try delete(name, from: "steps")
+            try delete(name, from: "blocked")
         }
+    }
+
+    /// The step is no longer running (stopped by the user); its record, if any, stays.
+    public func clearRunning(_ name: String) throws {
+        try delete(name, from: "running")
     }
 
     /// Forgets a step: its outputs were removed (by `clean`, or after an interruption).
     /// `keepingAttempts`: a checkpointing step that was stopped keeps its count of attempts.
     public func forget(_ names: [String], keepingAttempts: Bool = false) throws {
-        let tables = ["steps", "running", "failures", "submitted_steps"] + (keepingAttempts ? [] : ["attempts"])
+        let tables = ["steps", "running", "failures", "submitted_steps", "blocked"] + (keepingAttempts ? [] : ["attempts"])
         try database.transaction {
             for name in names {
                 for table in tables { try delete(name, from: table) }

@@ -33,7 +33,7 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
         #expect(arrays.map(\.tasks.count) == [6, 6, 60])
         #expect(arrays[0].dependencies == [])
         #expect(arrays[1].dependencies == [.afterCorresponding(0)])
-        #expect(arrays[2].dependencies == [.afterOK(1)])
+        #expect(arrays[2].dependencies == [.afterAny(1)])
         // Task i of LUX needs exactly task i of LP.
         for i in 0..<6 {
             #expect(graph.dependencies(of: Int(arrays[1].tasks[i][0])).elementsEqual([arrays[0].tasks[i][0]]))
@@ -83,14 +83,14 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
         #expect(arrays[1].dependencies == [.afterCorresponding(0)])
     }
 
-    @Test func dependenciesOnStepsStillQueuedBecomeAfterokOnTheirJobs() throws {
+    @Test func dependenciesOnStepsStillQueuedBecomeAfteranyOnTheirJobs() throws {
         let graph = try lensing(models: 1, reals: 1, runs: 2)
         let rts = graph.topologicalOrder.filter { graph.rule(of: Int($0)).name == "RT" }
         let lux = graph.step(named: "LUX/0/0")!
         let arrays = ArrayPlanner.plan(graph: graph, steps: rts, limits: SlurmLimits(), inFlight: [Int32(lux): "4242"])
         #expect(arrays.count == 1)
         #expect(arrays[0].externalJobIDs == ["4242"])
-        #expect(SbatchScript.dependencyFlag(arrays[0], jobIDs: [:]) == "--dependency=afterok:4242")
+        #expect(SbatchScript.dependencyFlag(arrays[0], jobIDs: [:]) == "--dependency=afterany:4242")
     }
 
     @Test func escalatedStepsGetTheirOwnArrayWithScaledLimits() throws {
@@ -133,14 +133,14 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
         }
         f.step("LP", ["a"], outputs: ["a"]); f.step("LP", ["b"], outputs: ["b"])
         let graph = try f.graph()
-        let array = JobArray(index: 3, rule: 0, tasks: [[0], [1]], dependencies: [.afterCorresponding(1), .afterOK(2)],
+        let array = JobArray(index: 3, rule: 0, tasks: [[0], [1]], dependencies: [.afterCorresponding(1), .afterAny(2)],
                              externalJobIDs: [])
         let context = SubmissionContext(id: "S1", projectRoot: "/proj", folder: "/proj/.dbuild/slurm/S1", dbuild: "/opt/dbuild/bin/dbuild")
         let text = SbatchScript.text(array, rule: graph.description.rules[0], resources: graph.description.rules[0].resources, context: context)
         #expect(text == """
             #!/bin/bash
             # dbuild submission S1, array 3: rule LP, 2 steps in 2 tasks
-            # waits for array 1 (aftercorr: task i after its task i), array 2 (afterok: all of it); submit.sh passes --dependency
+            # waits for array 1 (aftercorr: task i after its task i), array 2 (afterany: all of it has ended; each step checks what it needs); submit.sh passes --dependency
             #SBATCH --job-name=dbuild:LP
             #SBATCH --array=0-1%20
             #SBATCH --chdir=/proj
@@ -163,7 +163,7 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
             exec /opt/dbuild/bin/dbuild exec /proj/.dbuild/slurm/S1 3 "$SLURM_ARRAY_TASK_ID"
 
             """)
-        #expect(SbatchScript.dependencyFlag(array, jobIDs: [1: "101", 2: "102"]) == "--dependency=aftercorr:101,afterok:102")
+        #expect(SbatchScript.dependencyFlag(array, jobIDs: [1: "101", 2: "102"]) == "--dependency=aftercorr:101,afterany:102")
     }
 
     @Test func bundledTaskGetsTheSumOfItsStepsTimeLimits() throws {
@@ -189,6 +189,6 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
         let rules = [RuleDescription(name: "A", line: 1, parameterNames: []), RuleDescription(name: "B", line: 2, parameterNames: [])]
         let text = SbatchScript.submitScript(arrays, rules: rules)
         #expect(text.contains("a0=$(sbatch --parsable array-0-A.sbatch | cut -d';' -f1)\n"))
-        #expect(text.contains("a1=$(sbatch --parsable --dependency=aftercorr:$a0,afterok:77 array-1-B.sbatch | cut -d';' -f1)\n"))
+        #expect(text.contains("a1=$(sbatch --parsable --dependency=aftercorr:$a0,afterany:77 array-1-B.sbatch | cut -d';' -f1)\n"))
     }
 }

@@ -27,7 +27,7 @@ final class DiskBuild {
         builder.say = { [weak self] in self?.output.append($0) }
         let backend = LocalBackend(jobs: jobs, cores: cores, memoryMB: 4096, workingDirectory: directory.path)
         backend.gracePeriod = 1
-        return builder.run(on: backend, keepGoing: keepGoing, stop: stop)
+        return try builder.run(on: backend, keepGoing: keepGoing, stop: stop)
     }
 
     /// (start, end) nanosecond stamps a timing recipe wrote into `path`.

@@ -22,14 +22,14 @@ import TestSupport
         try manifest(root: project.path).write(to: folder)
         let status = try TaskRunner.run(submission: folder, array: 0, task: 0, stop: StopSignal())
         #expect(status == 1, "one step of the bundle failed")
-        let results = Dictionary(uniqueKeysWithValues: StepResult.readAll(from: folder).map { ($0.name, $0) })
+        let results = Dictionary(uniqueKeysWithValues: StepResult.readAll(from: folder).results.map { ($0.name, $0) })
         #expect(results["R/1"]?.succeeded == true)
         #expect(results["R/2"]?.exitStatus == 5)
         #expect(project.read("out/1.txt") == "one\n")
         #expect(!project.exists("out/2.txt"), "a failed step's output is removed on the compute node")
         let none = try TaskRunner.run(submission: folder, array: 0, task: 1, stop: StopSignal())
         #expect(none == 1)
-        #expect(StepResult.readAll(from: folder).first { $0.name == "R/3" }?.missingOutputs == ["out/3.txt"])
+        #expect(StepResult.readAll(from: folder).results.first { $0.name == "R/3" }?.missingOutputs == ["out/3.txt"])
     }
 
     @Test func unknownTaskIsAnError() throws {

@@ -174,9 +174,9 @@ private func downstream(of steps: Set<String>) -> Set<String> {
         func row(_ rule: String) -> [String] {
             status.stdout.split(separator: "\n").first { $0.hasPrefix(rule + " ") }.map { $0.split(separator: " ").map(String.init) } ?? []
         }
-        // rule, steps, built, queued, running, failed, stale, missing
-        #expect(row("P") == ["P", "2", "1", "0", "0", "0", "1", "0"], "\(status.stdout)")
-        #expect(row("R") == ["R", "6", "0", "0", "0", "1", "0", "5"], "\(status.stdout)")
+        // rule, steps, built, queued, running, failed, blocked, stale, missing
+        #expect(row("P") == ["P", "2", "1", "0", "0", "0", "0", "1", "0"], "\(status.stdout)")
+        #expect(row("R") == ["R", "6", "0", "0", "0", "1", "0", "0", "5"], "\(status.stdout)")
         #expect(status.stdout.contains("R/m1/1: failed (exit status 3)"))
         #expect(status.stdout.contains("log: logs/R/m1/1.log"))
     }
@@ -242,5 +242,33 @@ private func downstream(of steps: Set<String>) -> Set<String> {
         #expect(!s.exists(".dbuild/state.db"))
         let slice = try s.dbuild("RT/replace7/LP_03", "-n")
         #expect(slice.stdout.hasPrefix("Plan: 102 of 102 selected steps would run"))
+    }
+}
+
+extension BuildScenarioTests {
+    /// A step with 4 outputs, one of them lost, whose rerun fails at launch: the 3 the failed
+    /// attempt never touched are kept, byte-identical; the step stays marked to run.
+    @Test func failedRerunKeepsTheOutputsItNeverTouched() throws {
+        let s = try Scenario("empty")
+        try s.write("bin/launch", "#!/bin/sh\nfor f in \"$@\"; do echo plane $f > $f; done\n")
+        chmod(s.path + "/bin/launch", 0o755)
+        try s.write("Datafile", """
+            import Rules
+            Rule("LP") { s in
+                s.outputs = (0..<4).map { "planes/plane\\($0).dat" }
+                s.recipe = "./bin/launch {outputs}"
+            }
+            .resources(time: "6:00:00")
+            """)
+        #expect(try s.dbuild("all").status == 0)
+        let kept = (0..<4).filter { $0 != 2 }.map { "planes/plane\($0).dat" }
+        let before = try s.treeFingerprint().filter { kept.contains($0.key) }
+        try s.remove("planes/plane2.dat")
+        try s.remove("bin/launch")                     // the launcher is gone: the rerun fails at launch
+        let failed = try s.dbuild("all")
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("it touched none of its outputs: the 3 present are kept"), "\(failed.stdout)")
+        #expect(try s.treeFingerprint().filter { kept.contains($0.key) } == before, "the 3 untouched outputs are kept as they were")
+        #expect(try s.dbuild("all", "-n").stdout.contains("LP  missing output: planes/plane2.dat"), "and the step stays marked to run")
     }
 }

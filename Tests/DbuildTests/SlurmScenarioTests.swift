@@ -59,7 +59,8 @@ import Testing
         for i in [1, 3, 4] { #expect(s.exists("b/\(i).txt")) }
         #expect(!s.exists("a/2.txt") && !s.exists("b/2.txt"))
         let status = try s.dbuild("status")
-        #expect(status.stdout.contains("A/2: exited 4"), "\(status.stdout)")
+        #expect(status.stdout.contains("A/2: failed (exit status 4)"), "\(status.stdout)")
+        #expect(status.stdout.contains("B/2: blocked by A/2, which failed"), "\(status.stdout)")
         #expect(status.stdout.contains("no calibration"))
         try s.write("fixed", "")
         let dry = try s.dbuild("all", "--backend", "slurm", "-n")

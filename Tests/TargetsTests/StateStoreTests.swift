@@ -39,11 +39,13 @@ import TestSupport
         }
     }
 
-    @Test func failureReplacesTheRecordAndSuccessClearsTheFailure() throws {
+    /// A failed attempt removes what it touched; the last successful record stays, so the products
+    /// it never touched keep what is known of them.
+    @Test func failureKeepsTheLastSuccessfulRecordAndSuccessClearsTheFailure() throws {
         let store = try StateStore(path: ":memory:")
         try store.recordSuccess("S", StepRecord(signature: 1))
         try store.recordFailure("S", FailureRecord(exitStatus: 2, logPath: "logs/S.log", message: "failed", failedAt: 0))
-        #expect(try store.loadRecords()["S"] == nil)
+        #expect(try store.loadRecords()["S"]?.signature == 1)
         #expect(try store.loadFailures()["S"]?.exitStatus == 2)
         try store.recordSuccess("S", StepRecord(signature: 1))
         #expect(try store.loadFailures().isEmpty)

@@ -43,7 +43,7 @@ public final class Engine {
         builder.quiet = true
         let backend = FakeBackend(fileSystem: fileSystem)
         configure(backend)
-        let summary = builder.run(on: backend, keepGoing: keepGoing, stop: StopSignal())
+        let summary = try builder.run(on: backend, keepGoing: keepGoing, stop: StopSignal())
         return (backend.ran, summary)
     }
 }

@@ -10,32 +10,38 @@ public final class FakeBackend: Backend {
     public var failing: Set<String> = []
     /// Steps whose recipe exits 0 without writing anything.
     public var lazy: Set<String> = []
+    /// Steps that fail before writing anything (a launch error).
+    public var failingAtLaunch: Set<String> = []
     /// What a step writes into each output; by default its name and command, so that a changed
     /// recipe changes the product.
     public var content: (StepJob, String) -> String = { job, output in "\(job.name) \(job.command) \(output)" }
+    private var pending: [StepOutcome] = []
 
     public init(fileSystem: InMemoryFileSystem) { self.fileSystem = fileSystem }
 
-    public func execute(_ plan: Plan, delegate: BuildDelegate, keepGoing: Bool, stop: StopSignal) -> Bool {
-        var going = true
-        while going, let step = plan.nextReady() {
-            guard let job = delegate.prepare(step) else {
-                plan.stepSucceeded(step)
+    public var runsStepsHere: Bool { true }
+    public var ordersStepsItself: Bool { false }
+    public var outstanding: Int { pending.count }
+    public func hasRoom(for job: StepJob, besides batch: [StepJob]) -> Bool { batch.isEmpty && pending.isEmpty }
+    public func retryDelay(after outcome: StepOutcome, attempt: Int) -> Double? { nil }
+
+    public func start(_ jobs: [StepJob], stop: StopSignal) throws {
+        for job in jobs {
+            ran.append(job.name)
+            if failingAtLaunch.contains(job.name) {
+                pending.append(StepOutcome(step: job.step, end: .finished(.exited(127)), before: job.before))
                 continue
             }
-            delegate.willStart([job])
-            ran.append(job.name)
             if !lazy.contains(job.name) {
                 for output in job.outputs { fileSystem.write(output, content(job, output)) }
             }
             let exit: ChildExit = failing.contains(job.name) ? .exited(1) : .exited(0)
-            if delegate.finished(job, .finished(exit), seconds: 0.01) {
-                plan.stepSucceeded(step)
-            } else {
-                plan.stepFailed(step)
-                going = keepGoing
-            }
+            pending.append(StepOutcome(step: job.step, end: .finished(exit), seconds: 0.01, before: job.before))
         }
-        return false
+    }
+
+    public func waitForOutcomes(stop: StopSignal) throws -> [StepOutcome]? {
+        defer { pending.removeAll() }
+        return pending
     }
 }

@@ -3,14 +3,17 @@ import Targets
 
 /// How one job array waits for another.
 public enum ArrayDependency: Equatable, Sendable {
-    /// The whole upstream array must succeed first.
-    case afterOK(Int)
-    /// Task i waits only for task i of the upstream array (work flows stage to stage).
+    /// The whole upstream array must have ended, however it ended: each task then checks that the
+    /// steps it needs succeeded, so one failure blocks only what needs it.
+    case afterAny(Int)
+    /// Task i waits only for task i of the upstream array to succeed (work flows stage to stage).
+    /// Used only where that task is exactly the one step task i needs, so the scheduler's
+    /// cancelling task i after a failure blocks nothing else.
     case afterCorresponding(Int)
 
     public var upstream: Int {
         switch self {
-        case .afterOK(let a), .afterCorresponding(let a): return a
+        case .afterAny(let a), .afterCorresponding(let a): return a
         }
     }
 }
@@ -21,7 +24,7 @@ public struct JobArray: Equatable, Sendable {
     public var rule: Int
     public var tasks: [[Int32]]
     public var dependencies: [ArrayDependency]
-    /// Job ids of arrays submitted earlier and still queued or running that this one needs.
+    /// Job ids of arrays submitted earlier and still queued or running that this one needs (afterany).
     public var externalJobIDs: [String]
     /// How many times this array's time and memory have been scaled up after TIMEOUT / OUT_OF_MEMORY.
     public var escalation = Escalation()
@@ -32,8 +35,8 @@ public struct JobArray: Equatable, Sendable {
 
 /// Turns a plan into job arrays: grouped by rule and by depth in the plan (so an array never waits
 /// on itself and arrays form a DAG), bundled so the whole plan fits in half of MaxJobCount array
-/// tasks, split so no array's highest index reaches MaxArraySize, and chained with afterok — or
-/// aftercorr where task i needs only task i upstream.
+/// tasks, split so no array's highest index reaches MaxArraySize, and chained with afterany — or
+/// aftercorr where task i needs only task i upstream and that task is one step.
 public enum ArrayPlanner {
     public static func plan(graph: Graph, steps: [Int32], limits: SlurmLimits,
                             inFlight: [Int32: String] = [:], escalation: [Int32: Escalation] = [:]) -> [JobArray] {
@@ -92,7 +95,8 @@ public enum ArrayPlanner {
             }
             arrays[a].dependencies = corresponds.keys.sorted().map { upstream in
                 let aligned = corresponds[upstream]! && arrays[upstream].tasks.count >= arrays[a].tasks.count
-                return aligned ? .afterCorresponding(upstream) : .afterOK(upstream)
+                    && arrays[upstream].stepsPerTask == 1
+                return aligned ? .afterCorresponding(upstream) : .afterAny(upstream)
             }
             arrays[a].externalJobIDs = external.sorted()
         }

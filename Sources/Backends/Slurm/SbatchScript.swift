@@ -30,10 +30,10 @@ public enum SbatchScript {
         if !array.dependencies.isEmpty || !array.externalJobIDs.isEmpty {
             let names = array.dependencies.map { d -> String in
                 switch d {
-                case .afterOK(let a): return "array \(a) (afterok: all of it)"
+                case .afterAny(let a): return "array \(a) (afterany: all of it has ended; each step checks what it needs)"
                 case .afterCorresponding(let a): return "array \(a) (aftercorr: task i after its task i)"
                 }
-            } + array.externalJobIDs.map { "job \($0) (afterok, submitted earlier)" }
+            } + array.externalJobIDs.map { "job \($0) (afterany, submitted earlier)" }
             lines.append("# waits for " + names.joined(separator: ", ") + "; submit.sh passes --dependency")
         }
         var header = ["--job-name=dbuild:\(rule.name)",
@@ -65,17 +65,17 @@ public enum SbatchScript {
 
     /// The `--dependency=` value for an array, given the job ids of the arrays already submitted.
     public static func dependencyFlag(_ array: JobArray, jobIDs: [Int: String]) -> String? {
-        var afterOK: [String] = array.externalJobIDs
+        var afterAny: [String] = array.externalJobIDs
         var afterCorresponding: [String] = []
         for dependency in array.dependencies {
             switch dependency {
-            case .afterOK(let a): afterOK.append(jobIDs[a] ?? "$a\(a)")
+            case .afterAny(let a): afterAny.append(jobIDs[a] ?? "$a\(a)")
             case .afterCorresponding(let a): afterCorresponding.append(jobIDs[a] ?? "$a\(a)")
             }
         }
         var parts: [String] = []
         if !afterCorresponding.isEmpty { parts.append("aftercorr:" + afterCorresponding.joined(separator: ":")) }
-        if !afterOK.isEmpty { parts.append("afterok:" + afterOK.joined(separator: ":")) }
+        if !afterAny.isEmpty { parts.append("afterany:" + afterAny.joined(separator: ":")) }
         return parts.isEmpty ? nil : "--dependency=" + parts.joined(separator: ",")
     }
 

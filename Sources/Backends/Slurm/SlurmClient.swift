@@ -5,9 +5,22 @@ public struct SlurmError: Error, CustomStringConvertible {
     public let description: String
 }
 
+/// What dbuild asks of SLURM: the seam the SLURM backend is tested through (a fake in the unit
+/// tests, `SlurmClient` against a real cluster).
+public protocol SlurmCommands {
+    func limits() throws -> SlurmLimits
+    /// Submits a script; returns the job id.
+    func submit(script: String, dependency: String?, comment: String, in directory: String) throws -> String
+    /// This user's jobs in the queue, one entry per array task, with each job's comment.
+    func queue() throws -> [(status: TaskStatus, comment: String)]
+    /// How a job's tasks ended, while SLURM still remembers (MinJobAge); empty once purged.
+    func jobDetails(_ jobID: String) throws -> [TaskStatus]
+    func cancel(_ jobIDs: [String]) throws
+}
+
 /// Runs SLURM's own commands (sbatch, squeue, scontrol, scancel). Each call is one process; callers
 /// keep the count low, since the scheduler is shared by everyone on the cluster.
-public struct SlurmClient: Sendable {
+public struct SlurmClient: SlurmCommands, Sendable {
     public init() {}
 
     /// A command's absolute path, from PATH.

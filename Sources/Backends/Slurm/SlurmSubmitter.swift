@@ -2,7 +2,7 @@ import Foundation
 import Rules
 import Targets
 
-/// Turns planned steps into a submission: plans the job arrays, writes the folder (one manifest and
+/// Turns prepared steps into a submission: plans the job arrays, writes the folder (one manifest and
 /// one sbatch script per array, and submit.sh), and — unless only emitting — submits the arrays in
 /// order, recording every job id in the state store the moment sbatch returns it.
 public final class SlurmSubmitter {
@@ -10,15 +10,29 @@ public final class SlurmSubmitter {
     public let arrays: [JobArray]
     public let context: SubmissionContext
     public let limits: SlurmLimits
-    /// Earlier attempts of a checkpointing step (from the state store).
-    public var previousAttempt: (String) -> AttemptRecord? = { _ in nil }
+    private let jobs: [Int32: StepJob]
+    /// Result files of steps submitted earlier that steps of this submission need.
+    private let earlierResults: [Int32: String]
 
-    public init(graph: Graph, steps: [Int32], limits: SlurmLimits, context: SubmissionContext,
-                inFlight: [Int32: String] = [:], escalation: [Int32: Escalation] = [:]) {
+    public init(graph: Graph, jobs: [StepJob], limits: SlurmLimits, context: SubmissionContext,
+                inFlight: [Int32: String] = [:], earlierResults: [Int32: String] = [:], escalation: [Int32: Escalation] = [:]) {
         self.graph = graph
         self.limits = limits
         self.context = context
-        arrays = ArrayPlanner.plan(graph: graph, steps: steps, limits: limits, inFlight: inFlight, escalation: escalation)
+        self.jobs = Dictionary(uniqueKeysWithValues: jobs.map { ($0.step, $0) })
+        self.earlierResults = earlierResults
+        arrays = ArrayPlanner.plan(graph: graph, steps: jobs.map(\.step).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
+                                   limits: limits, inFlight: inFlight, escalation: escalation)
+    }
+
+    /// Jobs for steps as a plan has them, without a state (a dry run, or scripts emitted for submitting by hand).
+    public static func jobs(for steps: [Int32], in graph: Graph) -> [StepJob] {
+        steps.map { step in
+            let s = Int(step)
+            return StepJob(step: step, name: graph.name(s), rule: graph.rule(of: s).name, command: RecipeText.expand(step: s, in: graph),
+                           inputs: graph.inputs(of: s), outputs: graph.outputs(of: s), logPath: Builder.logPath(of: s, in: graph),
+                           resources: graph.rule(of: s).resources)
+        }
     }
 
     /// A new submission id: time, then pid, so folders sort by age.
@@ -54,24 +68,38 @@ public final class SlurmSubmitter {
         chmod(submit, 0o755)
     }
 
+    /// Where each step of this submission reports: its result file.
+    public lazy var resultPaths: [Int32: String] = {
+        var paths: [Int32: String] = [:]
+        for array in arrays {
+            for (t, task) in array.tasks.enumerated() {
+                for (p, step) in task.enumerated() {
+                    paths[step] = StepResult.path(context.folder, array: array.index, task: t, position: p)
+                }
+            }
+        }
+        return paths
+    }()
+
     private func taskStep(_ step: Int32) -> TaskStep {
         let s = Int(step)
-        let command = Launch.slurm(RecipeText.expand(step: s, in: graph), graph.rule(of: s).resources)
-        var task = TaskStep(name: graph.name(s), command: command, outputs: graph.outputs(of: s),
-                            log: Builder.logPath(of: s, in: graph), keepOutputs: graph.rule(of: s).keepsOutputsOnFailure,
-                            signature: String(graph.signature(of: s), radix: 16))
-        if graph.rule(of: s).checkpointing {
-            let previous = previousAttempt(task.name)
-            task.attempt = (previous?.count ?? 0) + 1
-            task.previousExit = previous?.lastEnd ?? ""
+        let job = jobs[step]!
+        let rule = graph.rule(of: s)
+        let needs = graph.dependencies(of: s).compactMap { d -> NeededResult? in
+            (resultPaths[d] ?? earlierResults[d]).map { NeededResult(name: graph.name(Int(d)), result: $0) }
         }
-        return task
+        return TaskStep(name: job.name, command: Launch.slurm(job.command, job.resources), outputs: job.outputs,
+                        log: job.logPath, keepOutputs: rule.keepsOutputsOnFailure,
+                        signature: String(graph.signature(of: s), radix: 16),
+                        attempt: job.environment["DBUILD_ATTEMPT"].flatMap { Int($0) },
+                        previousExit: job.environment["DBUILD_ATTEMPT"] == nil ? nil : job.environment["DBUILD_PREVIOUS_EXIT"] ?? "",
+                        inputs: job.inputs, needs: needs, cutoff: job.cutoff, minimumBytes: rule.minimumOutputBytes)
     }
 
     /// Submits every array in order. The submission and its steps are recorded first, each job id as
     /// soon as it is known; if an sbatch fails, the arrays not submitted are withdrawn and the error
     /// is thrown (the arrays already submitted run, and are tracked).
-    public func submit(state: StateStore, client: SlurmClient, attempt: Int = 1) throws -> [SubmittedArray] {
+    public func submit(state: StateStore, client: SlurmCommands, attempt: Int = 1) throws -> [SubmittedArray] {
         let steps = arrays.flatMap { array in
             array.tasks.enumerated().flatMap { task, members in
                 members.map { SubmittedStep(name: graph.name(Int($0)), submission: context.id, array: array.index,
@@ -79,7 +107,6 @@ public final class SlurmSubmitter {
             }
         }
         try state.recordSubmission(id: context.id, folder: context.folder, at: Date().timeIntervalSince1970, steps: steps)
-        try state.noteAttemptsStarted(steps.map(\.name).filter { graph.step(named: $0).map { graph.rule(of: $0).checkpointing } ?? false })
         var jobIDs: [Int: String] = [:]
         var submitted: [SubmittedArray] = []
         for array in arrays {
@@ -121,10 +148,10 @@ public final class SlurmSubmitter {
             if array.escalation != Escalation() { line += " (escalated)" }
             let waits = array.dependencies.map { d -> String in
                 switch d {
-                case .afterOK(let a): return "afterok array \(a)"
+                case .afterAny(let a): return "afterany array \(a)"
                 case .afterCorresponding(let a): return "aftercorr array \(a)"
                 }
-            } + array.externalJobIDs.map { "afterok job \($0)" }
+            } + array.externalJobIDs.map { "afterany job \($0)" }
             if !waits.isEmpty { line += "  — " + waits.joined(separator: ", ") }
             out += line + "\n"
         }

@@ -1,4 +1,17 @@
 import Foundation
+import Targets
+
+/// A step this one needs, handed to the scheduler too: where its result will appear.
+public struct NeededResult: Codable, Equatable, Sendable {
+    public var name: String
+    /// Absolute path of its result file.
+    public var result: String
+
+    public init(name: String, result: String) {
+        self.name = name
+        self.result = result
+    }
+}
 
 /// One step as an array task runs it: everything needed without the Datafile or the state store,
 /// since compute nodes have neither.
@@ -14,6 +27,14 @@ public struct TaskStep: Codable, Equatable, Sendable {
     /// gets them as DBUILD_ATTEMPT and DBUILD_PREVIOUS_EXIT).
     public var attempt: Int? = nil
     public var previousExit: String? = nil
+    /// Inputs (and tools): each must exist before the step runs.
+    public var inputs: [String]? = nil
+    /// Submitted steps this one needs: each must have succeeded (or come out unchanged) first.
+    public var needs: [NeededResult]? = nil
+    /// Set when the step runs only if what it reads comes out changed.
+    public var cutoff: CutoffCheck? = nil
+    /// The rule's `expect(minBytes:)`.
+    public var minimumBytes: Int? = nil
 }
 
 /// `array-<k>.json` in a submission folder: the steps of each task of one job array.
@@ -43,38 +64,92 @@ public struct StepResult: Codable, Equatable, Sendable {
     public var name: String
     public var array: Int
     public var task: Int
-    /// The recipe's exit status, or 128 + signal.
+    /// The recipe's exit status, or 128 + signal (0 for a step not run).
     public var exitStatus: Int
     public var missingOutputs: [String]
     public var seconds: Double
     public var host: String
     public var finishedAt: Double
+    /// nil: the recipe ran. "unchanged": not run, what it reads is unchanged (early cutoff).
+    /// "blocked": not run, a step it needs did not succeed or an input is missing.
+    public var kind: String? = nil
+    /// Why it was not run.
+    public var note: String? = nil
 
-    public var succeeded: Bool { exitStatus == 0 && missingOutputs.isEmpty }
+    public var succeeded: Bool { exitStatus == 0 && missingOutputs.isEmpty && kind == nil }
+    /// Its dependents may run: it succeeded, or came out unchanged.
+    public var satisfiesDependents: Bool { succeeded || kind == "unchanged" }
 
     public static func folder(_ submission: String) -> String { submission + "/results" }
 
-    public func write(to submission: String, position: Int) throws {
-        let data = try JSONEncoder().encode(self)
-        try writeAtomically(data, to: "\(Self.folder(submission))/\(array).\(task).\(position).json")
+    public static func path(_ submission: String, array: Int, task: Int, position: Int) -> String {
+        "\(folder(submission))/\(array).\(task).\(position).json"
     }
 
-    /// Every result written so far in a submission folder (unreadable files are skipped: a file is
-    /// only ever seen whole, since it appears by rename).
+    public func write(to submission: String, position: Int) throws {
+        let data = try JSONEncoder().encode(self)
+        try writeAtomically(data, to: Self.path(submission, array: array, task: task, position: position))
+    }
+
     /// The result an earlier run of this same task left for the step at `position` (SLURM reruns a
     /// requeued or preempted task from its start).
     public static func read(from submission: String, array: Int, task: Int, position: Int) -> StepResult? {
-        guard let data = FileManager.default.contents(atPath: "\(folder(submission))/\(array).\(task).\(position).json") else { return nil }
-        return try? JSONDecoder().decode(StepResult.self, from: data)
+        guard case .found(let result) = read(path: path(submission, array: array, task: task, position: position)) else { return nil }
+        return result
     }
 
-    public static func readAll(from submission: String) -> [StepResult] {
+    /// What a result file holds.
+    public enum Reading: Equatable {
+        case found(StepResult)
+        case absent
+        /// Present but not a result (truncated, garbage): the message says what is wrong.
+        case unreadable(String)
+    }
+
+    public static func read(path: String) -> Reading {
+        guard let data = FileManager.default.contents(atPath: path) else { return .absent }
+        do {
+            return .found(try JSONDecoder().decode(StepResult.self, from: data))
+        } catch {
+            return .unreadable("the result file \(path) cannot be read (\(data.count) bytes, not a whole result)")
+        }
+    }
+
+    /// Every result file in a submission folder: the readable ones, and the place and problem of
+    /// each unreadable one (a file appears by rename, so a bad one was damaged after it was written).
+    public static func readAll(from submission: String) -> (results: [StepResult], unreadable: [(array: Int, task: Int, position: Int, why: String)]) {
         let folder = Self.folder(submission)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.compactMap { name in
-            guard let data = FileManager.default.contents(atPath: folder + "/" + name) else { return nil }
-            return try? JSONDecoder().decode(StepResult.self, from: data)
+        var results: [StepResult] = []
+        var unreadable: [(Int, Int, Int, String)] = []
+        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            switch read(path: folder + "/" + name) {
+            case .found(let result): results.append(result)
+            case .absent: continue
+            case .unreadable(let why):
+                let numbers = name.dropLast(5).split(separator: ".").compactMap { Int($0) }
+                if numbers.count == 3 { unreadable.append((numbers[0], numbers[1], numbers[2], why)) }
+            }
         }
+        return (results, unreadable)
+    }
+}
+
+/// Written by an array task just before it starts a step's recipe, removed once the step's result
+/// is written: a task that the scheduler ends mid-step leaves it behind, so dbuild knows the step
+/// started and which of its outputs the attempt touched. No marker: the step never started.
+public struct StartMarker: Codable, Equatable, Sendable {
+    public var before: OutputSnapshot
+    public var startedAt: Double
+
+    public static func path(_ submission: String, array: Int, task: Int, position: Int) -> String {
+        "\(StepResult.folder(submission))/\(array).\(task).\(position).started"
+    }
+
+    public func write(_ path: String) throws { try writeAtomically(try JSONEncoder().encode(self), to: path) }
+
+    public static func read(_ path: String) -> StartMarker? {
+        FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(StartMarker.self, from: $0) }
     }
 }
 

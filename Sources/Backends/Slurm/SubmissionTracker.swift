@@ -9,188 +9,165 @@ public struct TrackedStep: Equatable, Sendable {
     public var task: Int
     /// PENDING, RUNNING, … as squeue says.
     public var state: String
+    /// Where its result will appear (for steps that need it).
+    public var resultPath: String?
+
+    public init(name: String, rule: String, jobID: String?, task: Int, state: String, resultPath: String?) {
+        self.name = name
+        self.rule = rule
+        self.jobID = jobID
+        self.task = task
+        self.state = state
+        self.resultPath = resultPath
+    }
 }
 
 /// What one refresh learned.
 public struct TrackerReport: Sendable {
+    /// How submitted steps ended since the last refresh; the caller records them (`OutcomeRecorder`).
+    public var outcomes: [StepOutcome] = []
     /// Queued or running, by step name.
     public var inFlight: [String: TrackedStep] = [:]
-    public var succeeded: [String] = []
-    /// Step name, what went wrong, and SLURM's final state when known (TIMEOUT, OUT_OF_MEMORY, …).
-    public var failed: [(name: String, message: String, slurmState: String?)] = []
-    /// Ended by preemption or a node failure: not a failure of the step; it is submitted again.
-    public var preempted: [String] = []
     public var activeSubmissions: [String] = []
 }
 
-/// Brings the state store up to date with the scheduler: ingests the result files array tasks wrote,
-/// asks squeue once for the steps still out, and settles the ones that ended without a result
-/// (time limit, memory, cancel, preemption) by asking scontrol about their jobs.
+/// Reads where submitted steps stand: the result files array tasks wrote, one squeue for the steps
+/// still out, and scontrol for the ones that left the queue without a result. Turns each into a
+/// `StepOutcome`; it decides nothing about files or records (the caller's recorder does).
 public final class SubmissionTracker {
     let graph: Graph
     let state: StateStore
-    let client: SlurmClient
-    let fileSystem: DiskFileSystem
-    let hashes: ContentHashes
+    let client: SlurmCommands
+    private var manifests: [String: ArrayManifest] = [:]
 
-    public init(graph: Graph, state: StateStore, client: SlurmClient, fileSystem: DiskFileSystem, hashes: ContentHashes) {
+    public init(graph: Graph, state: StateStore, client: SlurmCommands) {
         self.graph = graph
         self.state = state
         self.client = client
-        self.fileSystem = fileSystem
-        self.hashes = hashes
-    }
-
-    /// True when some submission may still have steps out (a refresh would call squeue).
-    public func hasActiveSubmissions() throws -> Bool {
-        !(try state.loadSubmissions(activeOnly: true)).isEmpty
     }
 
     public func refresh() throws -> TrackerReport {
         var report = TrackerReport()
-        let submissions = try state.loadSubmissions(activeOnly: true)
-        guard !submissions.isEmpty else { return report }
         let submitted = Dictionary(grouping: try state.loadSubmittedSteps(), by: \.submission)
+        var submissions: [SubmissionRecord] = []
+        for submission in try state.loadSubmissions(activeOnly: true) {
+            if submitted[submission.id] == nil { try state.markSubmissionFinished(submission.id) } else { submissions.append(submission) }
+        }
+        report.activeSubmissions = submissions.map(\.id)
+        guard !submissions.isEmpty else { return report }
         var remaining: [(SubmissionRecord, SubmittedStep)] = []
         for submission in submissions {
-            let results = latestResults(submission.folder)
+            let (results, unreadable) = StepResult.readAll(from: submission.folder)
+            var byPlace: [String: StepResult] = [:]
+            for result in results { byPlace["\(result.array).\(result.task).\(result.name)"] = result }
+            var unreadableByName: [String: String] = [:]
+            for bad in unreadable {
+                if let name = entry(submission.folder, bad.array, bad.task, bad.position)?.name { unreadableByName[name] = bad.why }
+            }
             for step in submitted[submission.id] ?? [] {
-                if let result = results[step.name] {
-                    try ingest(result, folder: submission.folder, report: &report)
+                if let result = byPlace["\(step.array).\(step.task).\(step.name)"] {
+                    append(outcome(of: result, step, submission), to: &report, name: step.name)
+                } else if let why = unreadableByName[step.name] {
+                    append(stepOutcome(step, submission, .unreadableResult(why)), to: &report, name: step.name)
                 } else {
                     remaining.append((submission, step))
                 }
             }
         }
-        if !remaining.isEmpty {
-            let queue = try client.queue()
-            var live: [String: TaskStatus] = [:]
-            var jobByComment: [String: String] = [:]
-            for (status, comment) in queue {
-                if status.isLive { live["\(status.jobID)_\(status.task.map(String.init) ?? "")"] = status }
-                if comment.hasPrefix("dbuild:") { jobByComment[comment] = status.jobID }
-            }
-            var arrays: [String: [Int: String]] = [:]
-            for submission in submissions {
-                arrays[submission.id] = Dictionary(uniqueKeysWithValues:
-                    try state.loadSubmittedArrays(submission: submission.id).map { ($0.array, $0.jobID) })
-            }
-            var details: [String: [TaskStatus]] = [:]
-            for (submission, step) in remaining {
-                let jobID = arrays[submission.id]?[step.array] ?? jobByComment["dbuild:\(submission.id):\(step.array)"]
-                let rule = ruleName(step.name)
-                if let jobID, let status = live["\(jobID)_\(step.task)"] ?? live["\(jobID)_"] {
-                    report.inFlight[step.name] = TrackedStep(name: step.name, rule: rule, jobID: jobID, task: step.task,
-                                                             state: status.state)
-                    continue
-                }
-                // Not in the queue: it ended. Its result may have landed since we looked.
-                if let result = latestResults(submission.folder)[step.name] {
-                    try ingest(result, folder: submission.folder, report: &report)
-                    continue
-                }
-                guard let jobID else {
-                    try state.settleSubmittedStep(step.name)     // never reached the scheduler
-                    continue
-                }
-                if details[jobID] == nil { details[jobID] = try client.jobDetails(jobID) }
-                let final = details[jobID]!.first { $0.task == step.task || $0.task == nil }
-                if let final, final.isLive {
-                    report.inFlight[step.name] = TrackedStep(name: step.name, rule: rule, jobID: jobID, task: step.task,
-                                                             state: final.state)
-                    continue
-                }
-                try settleLost(step, jobID: jobID, final: final, report: &report)
-            }
+        guard !remaining.isEmpty else { return report }
+        let queue = try client.queue()
+        var live: [String: TaskStatus] = [:]
+        var jobByComment: [String: String] = [:]
+        for (status, comment) in queue {
+            if status.isLive { live["\(status.jobID)_\(status.task.map(String.init) ?? "")"] = status }
+            if comment.hasPrefix("dbuild:") { jobByComment[comment] = status.jobID }
         }
-        let stillOut = Set(try state.loadSubmittedSteps().map(\.submission))
+        var arrays: [String: [Int: String]] = [:]
         for submission in submissions {
-            if stillOut.contains(submission.id) {
-                report.activeSubmissions.append(submission.id)
-            } else {
-                try state.markSubmissionFinished(submission.id)
-            }
+            arrays[submission.id] = Dictionary(uniqueKeysWithValues:
+                try state.loadSubmittedArrays(submission: submission.id).map { ($0.array, $0.jobID) })
         }
-        try state.saveHashes(hashes.takeFresh())
+        var details: [String: [TaskStatus]] = [:]
+        for (submission, step) in remaining {
+            let jobID = arrays[submission.id]?[step.array] ?? jobByComment["dbuild:\(submission.id):\(step.array)"]
+            let position = position(of: step, in: submission.folder)
+            let resultPath = position.map { StepResult.path(submission.folder, array: step.array, task: step.task, position: $0) }
+            func track(_ state: String) {
+                report.inFlight[step.name] = TrackedStep(name: step.name, rule: String(step.name.prefix { $0 != "/" }), jobID: jobID,
+                                                         task: step.task, state: state, resultPath: resultPath)
+            }
+            if let jobID, let status = live["\(jobID)_\(step.task)"] ?? live["\(jobID)_"] {
+                track(status.state)
+                continue
+            }
+            // Not in the queue: it ended. Its result may have landed since we looked.
+            if let resultPath, case .found(let result) = StepResult.read(path: resultPath) {
+                append(outcome(of: result, step, submission), to: &report, name: step.name)
+                continue
+            }
+            guard let jobID else {
+                append(stepOutcome(step, submission, .notStarted("it never reached the scheduler")), to: &report, name: step.name)
+                continue
+            }
+            if details[jobID] == nil { details[jobID] = try client.jobDetails(jobID) }
+            let final = details[jobID]!.first { $0.task == step.task || $0.task == nil }
+            if let final, final.isLive {
+                track(final.state)
+                continue
+            }
+            let marker = position.flatMap { StartMarker.read(StartMarker.path(submission.folder, array: step.array, task: step.task, position: $0)) }
+            var outcome = stepOutcome(step, submission, SlurmPolicy.end(of: final, started: marker != nil, jobTask: "\(jobID)_\(step.task)"))
+            outcome?.before = marker?.before
+            outcome?.place = "job \(jobID)_\(step.task)"
+            append(outcome, to: &report, name: step.name)
+        }
         return report
     }
 
-    private func ruleName(_ step: String) -> String { String(step.split(separator: "/").first ?? "") }
-
-    private func latestResults(_ folder: String) -> [String: StepResult] {
-        var byName: [String: StepResult] = [:]
-        for result in StepResult.readAll(from: folder) where (byName[result.name]?.finishedAt ?? -1) < result.finishedAt {
-            byName[result.name] = result
-        }
-        return byName
+    private func append(_ outcome: StepOutcome?, to report: inout TrackerReport, name: String) {
+        if let outcome { report.outcomes.append(outcome) } else { try? state.settleSubmittedStep(name) }   // no longer in the Datafile
     }
 
-    private func ingest(_ result: StepResult, folder: String, report: inout TrackerReport) throws {
-        try? state.recordRun(StepRun(build: "slurm:" + (folder as NSString).lastPathComponent, name: result.name,
-                                     rule: ruleName(result.name), startedAt: result.finishedAt - result.seconds,
-                                     finishedAt: result.finishedAt, host: result.host, outcome: result.succeeded ? "done" : "failed"))
-        let step = graph.step(named: result.name)
-        let log = step.map { Builder.logPath(of: $0, in: graph) } ?? ""
-        if result.succeeded, let step {
-            let missing = graph.outputs(of: step).filter { fileSystem.status($0) == nil }
-            if missing.isEmpty {
-                let record = StalenessScanner.record(of: step, in: graph, hashes: hashes,
-                                                     signature: signature(of: result, folder: folder),
-                                                     duration: result.seconds, finishedAt: result.finishedAt)
-                try state.recordSuccess(result.name, record)
-                try state.settleSubmittedStep(result.name)
-                report.succeeded.append(result.name)
-                return
-            }
-            try fail(result.name, "finished on \(result.host), but \(missing.joined(separator: ", ")) cannot be seen here",
-                     exitStatus: 0, log: log, slurmState: nil, report: &report)
-        } else if result.succeeded {
-            try state.settleSubmittedStep(result.name)           // no longer in the Datafile
-        } else {
-            let why = result.missingOutputs.isEmpty ? "failed on \(result.host) (exit status \(result.exitStatus))"
-                : "exited \(result.exitStatus) on \(result.host) without writing \(result.missingOutputs.joined(separator: ", "))"
-            try fail(result.name, why, exitStatus: result.exitStatus, log: log, slurmState: nil, report: &report)
+    private func stepOutcome(_ step: SubmittedStep, _ submission: SubmissionRecord, _ end: StepEnd) -> StepOutcome? {
+        guard let index = graph.step(named: step.name) else { return nil }
+        return StepOutcome(step: Int32(index), end: end, signature: signature(step, submission.folder),
+                           handedOverAt: submission.createdAt)
+    }
+
+    private func outcome(of result: StepResult, _ step: SubmittedStep, _ submission: SubmissionRecord) -> StepOutcome? {
+        let end: StepEnd
+        switch result.kind {
+        case "unchanged": end = .unchanged(result.note ?? "what it reads is unchanged")
+        case "blocked": end = .blocked(result.note ?? "a step it needs did not succeed")
+        default: end = .finished(.exited(Int32(clamping: result.exitStatus)))
         }
+        var outcome = stepOutcome(step, submission, end)
+        outcome?.seconds = result.seconds
+        outcome?.host = result.host
+        return outcome
+    }
+
+    private func manifest(_ folder: String, _ array: Int) -> ArrayManifest? {
+        let key = "\(folder):\(array)"
+        if let known = manifests[key] { return known }
+        let read = try? ArrayManifest.read(folder: folder, array: array)
+        manifests[key] = read
+        return read
+    }
+
+    private func entry(_ folder: String, _ array: Int, _ task: Int, _ position: Int) -> TaskStep? {
+        guard let tasks = manifest(folder, array)?.tasks, tasks.indices.contains(task), tasks[task].indices.contains(position) else { return nil }
+        return tasks[task][position]
+    }
+
+    private func position(of step: SubmittedStep, in folder: String) -> Int? {
+        guard let tasks = manifest(folder, step.array)?.tasks, tasks.indices.contains(step.task) else { return nil }
+        return tasks[step.task].firstIndex { $0.name == step.name }
     }
 
     /// The signature recorded at submission: what actually ran, even if the Datafile changed since.
-    private func signature(of result: StepResult, folder: String) -> UInt64? {
-        guard let manifest = try? ArrayManifest.read(folder: folder, array: result.array),
-              manifest.tasks.indices.contains(result.task),
-              let entry = manifest.tasks[result.task].first(where: { $0.name == result.name }) else { return nil }
+    private func signature(_ step: SubmittedStep, _ folder: String) -> UInt64? {
+        guard let position = position(of: step, in: folder), let entry = entry(folder, step.array, step.task, position) else { return nil }
         return UInt64(entry.signature, radix: 16)
-    }
-
-    private func settleLost(_ step: SubmittedStep, jobID: String, final: TaskStatus?, report: inout TrackerReport) throws {
-        // Whatever the task left behind is not trusted.
-        if let index = graph.step(named: step.name), !graph.rule(of: index).keepsOutputsOnFailure {
-            graph.outputs(of: index).forEach(fileSystem.removeFile)
-        }
-        if let final, final.wasPreempted {
-            try state.settleSubmittedStep(step.name)
-            try distrustKeptOutputs(step.name, end: "preempted (SLURM state \(final.state))")
-            report.preempted.append(step.name)
-            return
-        }
-        let log = graph.step(named: step.name).map { Builder.logPath(of: $0, in: graph) } ?? ""
-        let message = final.map { "ended in SLURM state \($0.state)" + ($0.reason.isEmpty || $0.reason == "None" ? "" : " (\($0.reason))")
-            + " as job \(jobID)_\(step.task)" } ?? "ended without reporting (job \(jobID) is no longer known to SLURM)"
-        try fail(step.name, message, exitStatus: -1, log: log, slurmState: final?.state, report: &report)
-    }
-
-    private func fail(_ name: String, _ message: String, exitStatus: Int, log: String, slurmState: String?,
-                      report: inout TrackerReport) throws {
-        try state.recordFailure(name, FailureRecord(exitStatus: exitStatus, logPath: log, message: message,
-                                                    failedAt: Date().timeIntervalSince1970))
-        try state.settleSubmittedStep(name)
-        try distrustKeptOutputs(name, end: message)
-        report.failed.append((name, message, slurmState))
-    }
-
-    private func distrustKeptOutputs(_ name: String, end: String) throws {
-        guard let index = graph.step(named: name) else { return }
-        let rule = graph.rule(of: index)
-        try state.noteUnfinished(name, keepsFiles: rule.keepsOutputsOnFailure, checkpointing: rule.checkpointing, end: end,
-                                 at: Date().timeIntervalSince1970)
     }
 }

@@ -1,12 +1,16 @@
 import Foundation
 import Targets
 
-/// `dbuild exec <submission> <array> <task>`: what one array task does on a compute node. Runs the
-/// task's steps one after another, checks each one's outputs, removes the outputs of a step that
-/// failed, and writes one result file per step. Never touches the state store.
+/// `dbuild exec <submission> <array> <task>`: what one array task does on a compute node. For each
+/// of the task's steps in turn: a step whose needed steps did not succeed (or whose input is
+/// missing) is not run and reported blocked; a step that runs only if what it reads changed and
+/// finds it unchanged is not run and reported unchanged; otherwise its recipe runs, its outputs are
+/// checked, and a failed attempt's touched outputs are removed (never the ones it did not touch).
+/// One result file per step. Never touches the state store.
 public enum TaskRunner {
-    /// Returns the exit status for the array task: 0 when every step succeeded.
-    public static func run(submission folder: String, array: Int, task: Int, stop: StopSignal) throws -> Int32 {
+    /// Returns the exit status for the array task: 0 when every step succeeded or was unchanged.
+    public static func run(submission folder: String, array: Int, task: Int, stop: StopSignal,
+                           say: (String) -> Void = { print($0) }) throws -> Int32 {
         let manifest = try ArrayManifest.read(folder: folder, array: array)
         guard manifest.tasks.indices.contains(task) else {
             throw SpawnError(description: "array \(array) of \(folder) has no task \(task) (it has \(manifest.tasks.count))")
@@ -17,13 +21,37 @@ public enum TaskRunner {
         var allSucceeded = true
         for (position, step) in manifest.tasks[task].enumerated() {
             if stop.isSet { return 143 }
-            // A requeued or preempted task runs again from its first step: steps it already finished
+            func report(exit: Int, missing: [String] = [], seconds: Double = 0, kind: String? = nil, note: String? = nil) throws {
+                try StepResult(name: step.name, array: array, task: task, exitStatus: exit, missingOutputs: missing,
+                               seconds: seconds, host: host, finishedAt: Date().timeIntervalSince1970, kind: kind, note: note)
+                    .write(to: folder, position: position)
+            }
+            // A requeued or preempted task runs again from its first step: steps it already settled
             // (result written, outputs present) are not run twice.
-            if let earlier = StepResult.read(from: folder, array: array, task: task, position: position), earlier.succeeded,
-               step.outputs.allSatisfy({ fileSystem.status($0) != nil }) {
+            if let earlier = StepResult.read(from: folder, array: array, task: task, position: position),
+               earlier.satisfiesDependents, step.outputs.allSatisfy({ fileSystem.status($0) != nil }) {
+                continue
+            }
+            let check = ProductCheck(minimumBytes: step.minimumBytes ?? 0)
+            if let why = blocker(of: step, in: fileSystem) {
+                say("dbuild: \(step.name) not run: \(why)")
+                try report(exit: 0, kind: "blocked", note: why)
+                allSucceeded = false
+                continue
+            }
+            if let cutoff = step.cutoff,
+               cutoff.reasonToRun(inputs: step.inputs ?? [], outputs: step.outputs, check: check, in: fileSystem) == nil {
+                say("dbuild: \(step.name) not run: what it reads is unchanged since its last build")
+                try report(exit: 0, kind: "unchanged", note: "what it reads is unchanged since its last build")
                 continue
             }
             for path in step.outputs + [step.log] { fileSystem.createParentDirectories(of: path) }
+            let before = OutputSnapshot(step.outputs, in: fileSystem)
+            let marker = StartMarker.path(folder, array: array, task: task, position: position)
+            try StartMarker(before: before, startedAt: Date().timeIntervalSince1970).write(marker)
+            func removeTouched() {
+                if !step.keepOutputs { before.touched(step.outputs, in: fileSystem).forEach(fileSystem.removeFile) }
+            }
             environment["DBUILD_STEP"] = step.name
             environment["DBUILD_RULE"] = manifest.rule
             environment["DBUILD_ATTEMPT"] = nil
@@ -36,51 +64,78 @@ public enum TaskRunner {
                     : step.previousExit ?? ""
             }
             let started = Date()
-            let pid = try ChildProcess.spawn(["/bin/sh", "-c", step.command], workingDirectory: manifest.projectRoot,
-                                             outputPath: fileSystem.absolute(step.log), environment: environment)
-            Thread.detachNewThread { stop.post(pid: pid, exit: ChildProcess.wait(pid)) }
-            var ended: ChildExit?
-            while ended == nil {
-                let events = stop.waitForEvents(until: nil)
-                if let event = events.first(where: { $0.pid == pid }) { ended = event.exit; break }
-                if stop.isSet {
-                    // The scheduler is ending this task (time limit, preemption, scancel): stop the
-                    // recipe and leave nothing half-made. No result: dbuild asks the scheduler why.
-                    kill(-pid, SIGTERM)
-                    _ = stop.waitForEvents(until: Date().addingTimeInterval(3))
-                    kill(-pid, SIGKILL)
-                    if !step.keepOutputs { step.outputs.forEach(fileSystem.removeFile) }
-                    return 143
-                }
-            }
-            if Self.endedBySignal(ended!) {
-                // SLURM signals every process of the task at once: the recipe may die before our
-                // own handler has run. Give the stop request a moment to arrive.
-                let deadline = Date().addingTimeInterval(2)
-                while !stop.isSet && Date() < deadline { _ = stop.waitForEvents(until: deadline) }
-            }
-            if stop.isSet {
-                // The scheduler ended this task (time limit, preemption, scancel) and the recipe with
-                // it: leave nothing half-made and no result, so dbuild asks the scheduler why.
-                if !step.keepOutputs { step.outputs.forEach(fileSystem.removeFile) }
+            let ended: ChildExit
+            do {
+                ended = try runRecipe(step, root: manifest.projectRoot, log: fileSystem.absolute(step.log),
+                                      environment: environment, stop: stop)
+            } catch let stopped as StoppedByScheduler {
+                // The scheduler is ending this task (time limit, preemption, scancel): leave nothing
+                // half-made and no result; the marker tells dbuild the step started.
+                _ = stopped
+                removeTouched()
                 return 143
             }
             let status: Int
-            switch ended! {
+            switch ended {
             case .exited(let code): status = Int(code)
             case .signaled(let signal): status = 128 + Int(signal)
             }
-            let missing = step.outputs.filter { fileSystem.status($0) == nil }
-            let result = StepResult(name: step.name, array: array, task: task, exitStatus: status, missingOutputs: missing,
-                                    seconds: Date().timeIntervalSince(started), host: host,
-                                    finishedAt: Date().timeIntervalSince1970)
-            if !result.succeeded {
+            let missing = step.outputs.filter { check.problem(fileSystem.status($0), path: $0) != nil }
+            if status != 0 || !missing.isEmpty {
                 allSucceeded = false
-                if !step.keepOutputs { step.outputs.forEach(fileSystem.removeFile) }
+                removeTouched()
             }
-            try result.write(to: folder, position: position)
+            try report(exit: status, missing: missing, seconds: Date().timeIntervalSince(started))
+            unlink(marker)
         }
         return allSucceeded ? 0 : 1
+    }
+
+    /// Why a step cannot run yet: a needed step did not succeed (its result is missing, says it
+    /// failed or was blocked, or cannot be read), or an input is missing. nil: it may run.
+    static func blocker(of step: TaskStep, in fileSystem: FileSystem) -> String? {
+        for need in step.needs ?? [] {
+            switch StepResult.read(path: need.result) {
+            case .found(let result) where result.satisfiesDependents: continue
+            case .found(let result) where result.kind == "blocked": return "blocked by \(need.name), which did not run"
+            case .found: return "blocked by \(need.name), which failed"
+            case .absent: return "blocked by \(need.name), which did not finish"
+            case .unreadable: return "blocked by \(need.name), whose result cannot be read"
+            }
+        }
+        if let missing = (step.inputs ?? []).first(where: { fileSystem.status($0) == nil }) {
+            return "blocked: its input \(missing) is missing"
+        }
+        return nil
+    }
+
+    struct StoppedByScheduler: Error {}
+
+    /// Runs the recipe in its own process group; throws when the scheduler stops the task meanwhile.
+    private static func runRecipe(_ step: TaskStep, root: String, log: String, environment: [String: String],
+                                  stop: StopSignal) throws -> ChildExit {
+        let pid = try ChildProcess.spawn(["/bin/sh", "-c", step.command], workingDirectory: root, outputPath: log,
+                                         environment: environment)
+        Thread.detachNewThread { stop.post(pid: pid, exit: ChildProcess.wait(pid)) }
+        var ended: ChildExit?
+        while ended == nil {
+            let events = stop.waitForEvents(until: nil)
+            if let event = events.first(where: { $0.pid == pid }) { ended = event.exit; break }
+            if stop.isSet {
+                kill(-pid, SIGTERM)
+                _ = stop.waitForEvents(until: Date().addingTimeInterval(3))
+                kill(-pid, SIGKILL)
+                throw StoppedByScheduler()
+            }
+        }
+        if endedBySignal(ended!) {
+            // SLURM signals every process of the task at once: the recipe may die before our own
+            // handler has run. Give the stop request a moment to arrive.
+            let deadline = Date().addingTimeInterval(2)
+            while !stop.isSet && Date() < deadline { _ = stop.waitForEvents(until: deadline) }
+        }
+        if stop.isSet { throw StoppedByScheduler() }
+        return ended!
     }
 
     static func endedBySignal(_ exit: ChildExit) -> Bool {

@@ -1,0 +1,117 @@
+import Foundation
+import Rules
+import Targets
+
+/// The SLURM backend behind the engine: `start` turns a batch of prepared steps (upstream steps
+/// included, chained by dependencies) into job arrays and submits them; `waitForOutcomes` looks at
+/// the queue every poll interval and returns how steps ended. Without `wait` it returns nothing to
+/// wait for: the scheduler runs the submission alone, and a later dbuild ingests the results.
+public final class SlurmBackend: Backend {
+    public let graph: Graph
+    public let state: StateStore
+    public let client: SlurmCommands
+    public let policy: SlurmPolicy
+    public let wait: Bool
+    let projectRoot: String
+    let submissionsFolder: String
+    let dbuild: String
+    public var say: (String) -> Void = { print($0) }
+    public var quiet = false
+    /// Steps out with the scheduler: their array's job id and where their result will appear.
+    private var inFlight: [Int32: (jobID: String, result: String?)] = [:]
+    private var escalation: [Int32: Escalation] = [:]
+    private var submissionCount = 0
+    private lazy var limits: SlurmLimits = (try? client.limits()) ?? SlurmLimits()
+    private lazy var tracker = SubmissionTracker(graph: graph, state: state, client: client)
+    var now: () -> Date = Date.init
+
+    /// - Parameters:
+    ///   - adopted: steps earlier submissions still have out (a restarted dbuild follows them too).
+    ///   - submissionsFolder: where submission folders go (`.dbuild/slurm`).
+    ///   - dbuild: the executable array tasks run (`dbuild exec …`).
+    public init(graph: Graph, state: StateStore, client: SlurmCommands, policy: SlurmPolicy, wait: Bool,
+                projectRoot: String, submissionsFolder: String, dbuild: String, adopted: [String: TrackedStep] = [:]) {
+        self.graph = graph
+        self.state = state
+        self.client = client
+        self.policy = policy
+        self.wait = wait
+        self.projectRoot = projectRoot
+        self.submissionsFolder = submissionsFolder
+        self.dbuild = dbuild
+        for (name, tracked) in adopted {
+            if let step = graph.step(named: name) { inFlight[Int32(step)] = (tracked.jobID ?? "", tracked.resultPath) }
+        }
+    }
+
+    public var runsStepsHere: Bool { false }
+    public var ordersStepsItself: Bool { true }
+    public var outstanding: Int { inFlight.count }
+    public func hasRoom(for job: StepJob, besides batch: [StepJob]) -> Bool { true }
+
+    public func start(_ jobs: [StepJob], stop: StopSignal) throws {
+        guard !jobs.isEmpty else { return }
+        // Steps of one batch with different escalations go to arrays of their own (the planner groups them).
+        let base = SlurmSubmitter.newID(now: now())
+        var id = base
+        var k = 0
+        while FileManager.default.fileExists(atPath: submissionsFolder + "/" + id) {   // two in one second
+            k += 1
+            id = base + "-\(k)"
+        }
+        submissionCount += 1
+        let context = SubmissionContext(id: id, projectRoot: projectRoot, folder: submissionsFolder + "/" + id, dbuild: dbuild)
+        let submitter = SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
+                                       inFlight: inFlight.compactMapValues { $0.jobID.isEmpty ? nil : $0.jobID },
+                                       earlierResults: inFlight.compactMapValues(\.result), escalation: escalation)
+        try submitter.writeFolder()
+        let arrays = try submitter.submit(state: state, client: client, attempt: submissionCount)
+        for job in jobs {
+            let array = submitter.arrays.first { $0.tasks.contains { $0.contains(job.step) } }
+            if let array, let record = arrays.first(where: { $0.array == array.index }) {
+                inFlight[job.step] = (record.jobID, submitter.resultPaths[job.step])
+            }
+        }
+        say("submitted \(jobs.count) step\(jobs.count == 1 ? "" : "s") as \(arrays.count) job array\(arrays.count == 1 ? "" : "s") ("
+            + arrays.map { "\($0.rule): \($0.jobID)" }.joined(separator: ", ") + "); scripts in .dbuild/slurm/\(id)")
+    }
+
+    public func waitForOutcomes(stop: StopSignal) throws -> [StepOutcome]? {
+        guard wait else { return nil }
+        var unansweredSince: Date?
+        while true {
+            _ = stop.waitForEvents(until: now().addingTimeInterval(policy.pollInterval))
+            if stop.isSet { return nil }
+            // A controller that is down (restarting, failing over) is waited for: the jobs run on
+            // without it, and their results are in files that the next look ingests.
+            let report: TrackerReport
+            do {
+                report = try tracker.refresh()
+            } catch let error as SlurmError {
+                let since = unansweredSince ?? now()
+                unansweredSince = since
+                if !policy.keepsWaiting(unansweredFor: now().timeIntervalSince(since)) { throw error }
+                if !quiet { say("slurm: the scheduler does not answer (\(error.description.prefix(120))); looking again") }
+                continue
+            }
+            for outcome in report.outcomes { inFlight[outcome.step] = nil }
+            if !quiet { say(progressLine(report)) }
+            return report.outcomes
+        }
+    }
+
+    public func retryDelay(after outcome: StepOutcome, attempt: Int) -> Double? {
+        let rule = graph.rule(of: Int(outcome.step))
+        guard let decision = policy.retry(outcome.end, rule: rule, attempt: attempt, escalation: escalation[outcome.step] ?? Escalation())
+        else { return nil }
+        escalation[outcome.step] = decision.escalation
+        return decision.delay
+    }
+
+    private func progressLine(_ report: TrackerReport) -> String {
+        let running = report.inFlight.values.filter { $0.state == "RUNNING" || $0.state == "COMPLETING" }.count
+        let failed = report.outcomes.filter { if case .finished(let exit) = $0.end { return !exit.succeeded }; return false }.count
+        return "slurm: \(report.inFlight.count - running) queued, \(running) running, \(report.outcomes.count) just ended"
+            + (failed > 0 ? ", \(failed) failed" : "")
+    }
+}

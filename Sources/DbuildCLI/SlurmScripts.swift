@@ -1,0 +1,28 @@
+import Foundation
+import Targets
+import Backends
+
+/// `-n` and `--emit-only` with the SLURM backend: the arrays a submission would make and their
+/// scripts on disk, without submitting (the engine submits real builds through `SlurmBackend`).
+struct SlurmScripts {
+    let project: Project
+
+    func emit(_ plan: Plan, inFlight: [Int32: String], into emitOnly: String?) throws {
+        let folder = emitOnly.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
+            ?? project.dotDbuild + "/slurm/dry-run"
+        guard !plan.isEmpty else { return }
+        let limits = (try? SlurmClient().limits()) ?? SlurmLimits()
+        let context = SubmissionContext(id: emitOnly == nil ? "dry-run" : SlurmSubmitter.newID(), projectRoot: project.root,
+                                        folder: folder, dbuild: Self.executablePath())
+        let submitter = SlurmSubmitter(graph: project.graph, jobs: SlurmSubmitter.jobs(for: plan.steps, in: project.graph),
+                                       limits: limits, context: context, inFlight: inFlight)
+        try? FileManager.default.removeItem(atPath: folder + "/results")
+        try submitter.writeFolder()
+        print("\n" + submitter.planText() + "Scripts: \(folder) (submit.sh submits them in order)"
+              + (emitOnly != nil ? "; dbuild does not track a submission made by hand" : ""))
+    }
+
+    static func executablePath() -> String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+    }
+}

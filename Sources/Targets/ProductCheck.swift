@@ -1,0 +1,90 @@
+/// What is wrong with one declared output, if anything.
+public enum ProductProblem: Equatable, Sendable {
+    case missing
+    /// A folder, device, pipe or socket where a file is declared.
+    case notARegularFile
+    /// Below the rule's `expect(minBytes:)`.
+    case tooSmall(size: Int64, minimum: Int64)
+    /// The content check (HDF5 expectations) failed.
+    case content(String)
+
+    /// The problem as a person reads it, after the path.
+    public var text: String {
+        switch self {
+        case .missing: return "missing"
+        case .notARegularFile: return "not a regular file"
+        case .tooSmall(let size, let minimum): return "\(size) bytes, expected at least \(minimum)"
+        case .content(let what): return what
+        }
+    }
+}
+
+/// The one answer to "is this product sound?": it exists, is a regular file, has at least the
+/// rule's minimum size and, where a content check is given (HDF5 expectations, which need a library
+/// this module does not link), passes it. Staleness, recording a finished step, `verify`, `adopt`,
+/// the report and the array task runner all ask here.
+public struct ProductCheck {
+    public var minimumBytes: Int64
+    /// Checks a present file's content; nil when it passes.
+    public var content: ((String) -> String?)?
+
+    public init(minimumBytes: Int, content: ((String) -> String?)? = nil) {
+        self.minimumBytes = Int64(minimumBytes)
+        self.content = content
+    }
+
+    /// Judges a file from its status (and, if a content check is set, its path).
+    public func problem(_ status: FileStatus?, path: String? = nil) -> ProductProblem? {
+        guard let status else { return .missing }
+        if !status.isRegularFile { return .notARegularFile }
+        if status.size < minimumBytes { return .tooSmall(size: status.size, minimum: minimumBytes) }
+        if let content, let path, let what = content(path) { return .content(what) }
+        return nil
+    }
+
+    /// The first unsound output of a list, with its problem.
+    public func firstProblem(_ paths: [String], in fileSystem: FileSystem) -> (path: String, problem: ProductProblem)? {
+        for path in paths {
+            if let problem = problem(fileSystem.status(path), path: path) { return (path, problem) }
+        }
+        return nil
+    }
+}
+
+extension Graph {
+    /// The product check of a step's rule (size and kind; content checks are added by the caller).
+    public func productCheck(of step: Int) -> ProductCheck {
+        ProductCheck(minimumBytes: rule(of: step).minimumOutputBytes)
+    }
+}
+
+/// The outputs of one attempt as they were before it started: after a failed attempt, only what it
+/// created or changed is removed; a product it never touched stays.
+public struct OutputSnapshot: Equatable, Sendable, Codable {
+    /// Per output: size, mtime (ns) and inode; size -1 when the output did not exist.
+    public var facts: [Int64]
+
+    public init(facts: [Int64]) { self.facts = facts }
+
+    public init(_ paths: [String], in fileSystem: FileSystem) {
+        facts = paths.flatMap { path -> [Int64] in
+            guard let s = fileSystem.status(path) else { return [-1, 0, 0] }
+            return [s.size, s.mtimeNanos, Int64(bitPattern: s.inode)]
+        }
+    }
+
+    /// The outputs that differ from the snapshot now (created, rewritten or replaced) — the ones an
+    /// attempt touched. Outputs absent both then and now are not listed.
+    public func touched(_ paths: [String], in fileSystem: FileSystem) -> [String] {
+        guard facts.count == paths.count * 3 else { return paths }     // no usable snapshot: trust nothing
+        return paths.enumerated().compactMap { i, path in
+            let now = fileSystem.status(path)
+            let before = facts[3 * i] < 0 ? nil : (facts[3 * i], facts[3 * i + 1], UInt64(bitPattern: facts[3 * i + 2]))
+            switch (before, now) {
+            case (nil, nil): return nil
+            case (let b?, let n?) where b.0 == n.size && b.1 == n.mtimeNanos && b.2 == n.inode: return nil
+            default: return path
+            }
+        }
+    }
+}
