@@ -80,7 +80,7 @@ public final class OutcomeRecorder {
             exitStatus = 0
             if let (path, found) = productCheck(of: step).firstProblem(outputs, in: fileSystem) {
                 problem = found == .missing
-                    ? (remote ? "finished\(on), but \(path) cannot be seen here" : "exited 0 but did not write "
+                    ? (remote ? "exited 0\(on), but \(path) is missing" : "exited 0 but did not write "
                         + (outputs.count == 1 ? "its output" : "\(outputs.filter { fileSystem.status($0) == nil }.count) of its outputs")
                         + ": " + outputs.filter { fileSystem.status($0) == nil }.prefix(3).joined(separator: ", ")
                         + (outputs.filter { fileSystem.status($0) == nil }.count > 3 ? ", …" : ""))
@@ -136,6 +136,7 @@ public final class OutcomeRecorder {
         try? state.recordFailure(name, FailureRecord(exitStatus: -1, logPath: Builder.logPath(of: step, in: graph),
                                                      message: "its result cannot be read (\(why)); its files were kept",
                                                      failedAt: Date().timeIntervalSince1970))
+        // Marked to run, with its files as they are now: the rerun replaces them, and removes none first.
         try? state.markStarted([name], at: Date().timeIntervalSince1970, before: [OutputSnapshot(outputs, in: fileSystem)])
         return .failed
     }
