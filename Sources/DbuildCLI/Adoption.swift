@@ -21,14 +21,11 @@ struct Adoption {
         for step in steps {
             if records[graph.name(step)] != nil { result.alreadyRecorded += 1; continue }
             let rule = graph.rule(of: step)
-            let problems = graph.outputs(of: step).lazy.compactMap { path -> String? in
-                guard let status = project.fileSystem.status(path) else { return "\(path) is missing" }
-                if !status.isRegularFile { return "\(path) is not a regular file" }
-                if status.size < rule.minimumOutputBytes { return "\(path) has \(status.size) bytes, expected at least \(rule.minimumOutputBytes)" }
-                return HDF5Expectations.problem(project.fileSystem.absolute(path), rule.hdf5Checks).map { "\(path): \($0)" }
-            }
-            if let first = problems.first {
-                result.skipped.append("\(graph.name(step)): \(first)")
+            let check = ProductCheck(minimumBytes: rule.minimumOutputBytes, content: rule.hdf5Checks.isEmpty ? nil : { path in
+                HDF5Expectations.problem(project.fileSystem.absolute(path), rule.hdf5Checks)
+            })
+            if let (path, problem) = check.firstProblem(graph.outputs(of: step), in: project.fileSystem) {
+                result.skipped.append("\(graph.name(step)): \(path): \(problem.text)")
                 continue
             }
             batch.append((graph.name(step), StalenessScanner.record(of: step, in: graph, hashes: hashes, duration: 0,

@@ -50,23 +50,14 @@ public struct CompletenessReport {
             let parameters = graph.parameters(of: step)
             let keys = groupings.map { Self.key(for: $0, rule: rule, parameters: parameters) }
             let recorded = isRecorded?(step) ?? true
+            let check = ProductCheck(minimumBytes: rule.minimumOutputBytes,
+                                     content: rule.hdf5Checks.isEmpty ? nil : contentProblem.map { judge in { judge($0, rule) } })
             var stepComplete = true
             var completeOutputs = 0
             for path in graph.outputs(of: step) {
-                var kind = 0
-                var problem: String?
-                if let status = fileSystem.status(path) {
-                    if !status.isRegularFile {
-                        problem = "not a regular file"
-                    } else if status.size < rule.minimumOutputBytes {
-                        problem = "\(status.size) bytes, expected at least \(rule.minimumOutputBytes)"
-                    } else if !rule.hdf5Checks.isEmpty, let contentProblem {
-                        problem = contentProblem(path, rule)
-                    }
-                    kind = problem == nil ? 0 : 2
-                } else {
-                    kind = 1
-                }
+                let found = check.problem(fileSystem.status(path), path: path)
+                let kind = found == nil ? 0 : found == .missing ? 1 : 2
+                let problem = kind == 2 ? found?.text : nil
                 for g in groupings.indices {
                     let i = indexes[g][keys[g]] ?? {
                         counts[g].append(CompletenessCount(group: keys[g]))

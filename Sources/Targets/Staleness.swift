@@ -65,11 +65,14 @@ public final class StalenessScanner {
     /// compared: they are about to be remade, and whether that matters is decided after it happens.
     public func ownReason(_ step: Int, pending: [StaleReason?]? = nil) -> StaleReason? {
         var oldestOutput = Int64.max
-        let minimum = Int64(graph.rule(of: step).minimumOutputBytes)
+        let check = graph.productCheck(of: step)
         for id in graph.outputIDs(of: step) {
-            guard let status = statuses.status(id) else { return .missingOutput(path: id) }
-            if status.size < minimum { return .outputTooSmall(path: id) }
-            oldestOutput = min(oldestOutput, status.mtimeNanos)
+            let status = statuses.status(id)
+            switch check.problem(status) {
+            case .missing?: return .missingOutput(path: id)
+            case .tooSmall?: return .outputTooSmall(path: id)
+            default: oldestOutput = min(oldestOutput, status?.mtimeNanos ?? 0)
+            }
         }
         if forced { return .forced }
         let name = graph.name(step)

@@ -35,11 +35,11 @@ struct ReportData {
         // complete even if it is stale (its upstream will run).
         for step in 0..<graph.stepCount {
             let name = graph.name(step)
-            let minimum = Int64(graph.rule(of: step).minimumOutputBytes)
-            let statuses = graph.outputs(of: step).map { project.fileSystem.status($0) }
+            let check = graph.productCheck(of: step)
+            let problems = graph.outputs(of: step).compactMap { check.problem(project.fileSystem.status($0)) }
             if inFlight.contains(name) { conditions.append(.running) }
-            else if statuses.contains(where: { $0 == nil }) { conditions.append(failures[name] != nil ? .failed : .missing) }
-            else if statuses.contains(where: { $0!.size < minimum || !$0!.isRegularFile }) { conditions.append(.broken) }
+            else if problems.contains(.missing) { conditions.append(failures[name] != nil ? .failed : .missing) }
+            else if !problems.isEmpty { conditions.append(.broken) }
             else if case .outputChanged? = reasons[step] { conditions.append(.broken) }
             else { conditions.append(.complete) }
         }
