@@ -210,13 +210,16 @@ public final class Builder {
     private func settleBlocked(_ outcome: StepOutcome) {
         let step = outcome.step
         guard plan.contains(step), plan.isOpen(step) else { return }          // already blocked by the plan
-        let upstream = graph.dependencies(of: Int(step)).first { plan.contains($0) && !plan.hasSucceeded($0) }
+        let needed = graph.dependencies(of: Int(step)).filter { plan.contains($0) }
+        let upstream = needed.first { !plan.hasSucceeded($0) }
         if let blocker = upstream, let retry = retryAt[blocker] != nil ? blocker : heldFor[blocker] {
             waitingForRetry[retry, default: []].append(step)                 // runs again with that retry
             heldFor[step] = retry
-        } else if let blocker = upstream, plan.isOpen(blocker), givenBack[step, default: 0] < 3 {
+        } else if (upstream.map { plan.isOpen($0) } ?? !needed.isEmpty), givenBack[step, default: 0] < 3 {
+            // What it needs is still out, or turned out fine after all (a result read as unsure
+            // there, judged sound here): it is chained onto it again.
             givenBack[step, default: 0] += 1
-            plan.giveBack(step)                                             // chained onto it again
+            plan.giveBack(step)
         } else {
             let name = graph.name(Int(step))
             let why: String

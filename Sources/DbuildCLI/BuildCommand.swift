@@ -123,7 +123,9 @@ struct BuildCommand: ParsableCommand {
             try? project.openState(readOnly: false).saveHashes(scanner.hashes.takeFresh())
         }
         let upToDate = neededCount - summary.planned + summary.cutOff - inFlight.keys.filter { needed[Int($0)] }.count
-        if chosen == .slurm {
+        if chosen == .slurm && summary.interrupted {
+            print("dbuild: stopped waiting; the submission runs on without dbuild (dbuild status follows it)")
+        } else if chosen == .slurm {
             print("dbuild: submission finished" + (summary.failed > 0 ? " with failures (dbuild status shows them)" : ": every step done"))
         }
         var line = "dbuild: \(summary.succeeded) run, \(upToDate) up to date, \(summary.failed) failed"

@@ -22,6 +22,8 @@ final class FakeSlurm: SlurmCommands {
     private var nextID = 100
     /// Steps whose task the scheduler ends on its first run with this state, before the step starts.
     var endsWithoutResult: [String: String] = [:]
+    /// Steps whose result file is damaged (truncated) right after their task wrote it.
+    var damagesResultOf: Set<String> = []
     var queueCalls = 0
     var limitsToReport = SlurmLimits()
 
@@ -71,6 +73,9 @@ final class FakeSlurm: SlurmCommands {
             }
             let status = (try? TaskRunner.run(submission: job.folder, array: job.array, task: task, stop: StopSignal(), say: { _ in })) ?? 1
             job.taskStates[task] = (status == 0 ? "COMPLETED" : "FAILED", status == 0 ? "None" : "NonZeroExitCode")
+            for (position, step) in manifest.tasks[task].enumerated() where damagesResultOf.remove(step.name) != nil {
+                truncate(StepResult.path(job.folder, array: job.array, task: task, position: position), 7)
+            }
         }
     }
 }

@@ -132,6 +132,18 @@ private func twoRealizations(policy: Staleness = .hash, retries: Int = 0) -> Gra
         #expect(try build.state.loadBlocked().isEmpty, "the steps it blocked ran with its retry")
     }
 
+    /// A plane's result is damaged after its task wrote it: its dependents, which cannot tell
+    /// whether it succeeded, do not run; dbuild judges the plane by its product (sound: recorded),
+    /// and resubmits them, and they complete.
+    @Test func aDamagedResultUpstreamIsJudgedByItsProductAndItsDependentsRunAfterAll() throws {
+        let build = try SlurmBuild(twoRealizations())
+        build.slurm.damagesResultOf = ["P/r1"]
+        let summary = try build.run()
+        #expect(summary.failed == 0 && summary.succeeded == 9, "\(summary) \(build.output)")
+        #expect(build.output.contains { $0.contains("cannot be read") && $0.contains("P/r1's products are present, sound") }, "\(build.output)")
+        #expect(build.directory.read("c/r1.txt") == "plane r1\nconverted\n")
+    }
+
     @Test func timeoutIsRetriedWithMoreTime() throws {
         var fixture = GraphFixture()
         fixture.rule("T", parameters: ["i"]) { rule in

@@ -66,10 +66,10 @@ public final class SlurmBackend: Backend {
                                        earlierResults: inFlight.compactMapValues(\.result), escalation: escalation)
         try submitter.writeFolder()
         let arrays = try submitter.submit(state: state, client: client, attempt: submissionCount)
+        let jobIDs = Dictionary(uniqueKeysWithValues: arrays.map { ($0.array, $0.jobID) })
         for job in jobs {
-            let array = submitter.arrays.first { $0.tasks.contains { $0.contains(job.step) } }
-            if let array, let record = arrays.first(where: { $0.array == array.index }) {
-                inFlight[job.step] = (record.jobID, submitter.resultPaths[job.step])
+            if let array = submitter.arrayOf[job.step], let jobID = jobIDs[array] {
+                inFlight[job.step] = (jobID, submitter.resultPaths[job.step])
             }
         }
         say("submitted \(jobs.count) step\(jobs.count == 1 ? "" : "s") as \(arrays.count) job array\(arrays.count == 1 ? "" : "s") ("

@@ -81,6 +81,13 @@ public final class SlurmSubmitter {
         return paths
     }()
 
+    /// The array each step of this submission is in.
+    public lazy var arrayOf: [Int32: Int] = {
+        var result: [Int32: Int] = [:]
+        for array in arrays { for task in array.tasks { for step in task { result[step] = array.index } } }
+        return result
+    }()
+
     private func taskStep(_ step: Int32) -> TaskStep {
         let s = Int(step)
         let job = jobs[step]!

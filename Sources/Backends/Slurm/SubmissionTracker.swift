@@ -101,9 +101,14 @@ public final class SubmissionTracker {
                 continue
             }
             // Not in the queue: it ended. Its result may have landed since we looked.
-            if let resultPath, case .found(let result) = StepResult.read(path: resultPath) {
+            switch resultPath.map(StepResult.read(path:)) {
+            case .found(let result)?:
                 append(outcome(of: result, step, submission), to: &report, name: step.name)
                 continue
+            case .unreadable(let why)?:
+                append(stepOutcome(step, submission, .unreadableResult(why)), to: &report, name: step.name)
+                continue
+            default: break
             }
             guard let jobID else {
                 append(stepOutcome(step, submission, .notStarted("it never reached the scheduler")), to: &report, name: step.name)
