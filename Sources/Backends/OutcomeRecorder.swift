@@ -78,14 +78,9 @@ public final class OutcomeRecorder {
             return recordUnsure(outcome, why: why)
         case .finished(let exit) where exit.succeeded:
             exitStatus = 0
-            if let (path, found) = productCheck(of: step).firstProblem(outputs, in: fileSystem) {
-                problem = found == .missing
-                    ? (remote ? "exited 0\(on), but \(path) is missing" : "exited 0 but did not write "
-                        + (outputs.count == 1 ? "its output" : "\(outputs.filter { fileSystem.status($0) == nil }.count) of its outputs")
-                        + ": " + outputs.filter { fileSystem.status($0) == nil }.prefix(3).joined(separator: ", ")
-                        + (outputs.filter { fileSystem.status($0) == nil }.count > 3 ? ", …" : ""))
+            if let (path, found) = graph.productCheck(of: step).firstProblem(outputs, in: fileSystem) {
+                problem = found == .missing ? missingText(outputs, remote: remote, on: on, first: path)
                     : "exited 0 but wrote \(path): \(found.text)"
-                    + (rule.minimumOutputBytes > 0 && found != .notARegularFile ? " (the rule's expect(minBytes: \(rule.minimumOutputBytes)))" : "")
             } else {
                 recordRun(outcome, startedAt: startedAt, outcome: "done")
                 let record = StalenessScanner.record(of: step, in: graph, hashes: hashes, signature: outcome.signature,
@@ -111,8 +106,13 @@ public final class OutcomeRecorder {
         return recordFailure(outcome, problem: problem, exitStatus: exitStatus)
     }
 
-    /// The product check of a step's rule.
-    public func productCheck(of step: Int) -> ProductCheck { graph.productCheck(of: step) }
+    /// "exited 0 but did not write its output: a.txt" (or "2 of its outputs: …").
+    private func missingText(_ outputs: [String], remote: Bool, on: String, first: String) -> String {
+        if remote { return "exited 0\(on), but \(first) is missing" }
+        let missing = outputs.filter { fileSystem.status($0) == nil }
+        return "exited 0 but did not write " + (outputs.count == 1 ? "its output" : "\(missing.count) of its outputs") + ": "
+            + missing.prefix(3).joined(separator: ", ") + (missing.count > 3 ? ", …" : "")
+    }
 
     /// A task that ran to its end but whose result cannot be read: its products are judged like any
     /// other. Recorded when every output is sound and was written after the step was handed over;
@@ -122,7 +122,7 @@ public final class OutcomeRecorder {
         let name = graph.name(step)
         let rule = graph.rule(of: step)
         let outputs = graph.outputs(of: step)
-        let sound = productCheck(of: step).firstProblem(outputs, in: fileSystem) == nil
+        let sound = graph.productCheck(of: step).firstProblem(outputs, in: fileSystem) == nil
         let fresh = outputs.allSatisfy { (fileSystem.status($0)?.mtimeNanos ?? 0) >= Int64(((outcome.handedOverAt ?? 0) - 1) * 1e9) }
         if sound && fresh && !rule.keepsOutputsOnFailure {
             say("dbuild: warning: \(why); \(name)'s products are present, sound and newer than its submission: recorded as built")
