@@ -95,7 +95,7 @@ struct BuildCommand: ParsableCommand {
             if chosen == .slurm {
                 let slurm = SlurmBackend(graph: project.graph, state: state, client: SlurmClient(),
                                          policy: SlurmPolicy(pollInterval: pollInterval), wait: wait, projectRoot: project.root,
-                                         submissionsFolder: project.dotDbuild + "/slurm", dbuild: SlurmScripts.executablePath(),
+                                         submissionsFolder: project.dotDbuild + "/slurm", dbuild: try SlurmScripts.jobsExecutable(project),
                                          adopted: tracked)
                 slurm.quiet = quiet
                 backend = slurm

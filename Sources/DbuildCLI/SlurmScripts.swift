@@ -13,7 +13,7 @@ struct SlurmScripts {
         guard !plan.isEmpty else { return }
         let limits = (try? SlurmClient().limits()) ?? SlurmLimits()
         let context = SubmissionContext(id: emitOnly == nil ? "dry-run" : SlurmSubmitter.newID(), projectRoot: project.root,
-                                        folder: folder, dbuild: Self.executablePath())
+                                        folder: folder, dbuild: try Self.jobsExecutable(project))
         let submitter = SlurmSubmitter(graph: project.graph, jobs: SlurmSubmitter.jobs(for: plan.steps, in: project.graph),
                                        limits: limits, context: context, inFlight: inFlight)
         try? FileManager.default.removeItem(atPath: folder + "/results")
@@ -24,5 +24,14 @@ struct SlurmScripts {
 
     static func executablePath() -> String {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+    }
+
+    /// The copy of this dbuild that the project's jobs run (see `DbuildCopy`).
+    static func jobsExecutable(_ project: Project) throws -> String {
+        do {
+            return try DbuildCopy.install(executablePath(), into: project.dotDbuild)
+        } catch {
+            throw DbuildFailure.setup("\(error)")
+        }
     }
 }

@@ -63,10 +63,11 @@ final class Scenario {
         func dbuild(_ arguments: String...) throws -> Result { try Scenario.run(arguments, in: path) }
     }
 
-    static func run(_ arguments: [String], in path: String, environment extra: [String: String] = [:]) throws -> Result {
-        #expect(FileManager.default.isExecutableFile(atPath: Scenario.executable), "build dbuild first: swift build --build-tests")
+    static func run(_ arguments: [String], in path: String, environment extra: [String: String] = [:],
+                    executable: String = Scenario.executable) throws -> Result {
+        #expect(FileManager.default.isExecutableFile(atPath: executable), "build dbuild first: swift build --build-tests")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Scenario.executable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: path)
         var environment = ProcessInfo.processInfo.environment

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The SLURM backend against the real single-node SLURM that scripts/slurm-local.sh starts (the test
 /// command starts it). Serialized: one test changes the cluster's limits.
@@ -300,5 +301,37 @@ extension SlurmScenarioTests {
         #expect(lines.first == "attempt 1 after []")
         #expect(lines.last?.hasPrefix("attempt 2 after [") == true && lines.last?.contains("exit") == true, "\(lines)")
         #expect(try s.dbuild("all", "-n").stdout.hasPrefix("Nothing to do"))
+    }
+}
+
+extension SlurmScenarioTests {
+    /// Issue 12: queued jobs run the copy of dbuild that planned them (kept under .dbuild/bin by
+    /// content), so replacing the executable between submission and run changes nothing for them.
+    @Test func queuedJobsRunTheDbuildThatPlannedThem() throws {
+        let s = try Scenario("lensing-chain")
+        try s.editDatafile(replacing: "s.recipe = \"cat {inputs} > {output}\"", with: "s.recipe = \"sleep 2; cat {inputs} > {output}\"")
+        let tools = TemporaryDirectory("dbuild-upgrade")
+        let planner = tools.path + "/dbuild"
+        try FileManager.default.copyItem(atPath: Scenario.executable, toPath: planner)
+        let submit = try Scenario.run(["all", "--backend", "slurm"], in: s.path,
+                                      environment: ["DBUILD_RULES_DIR": (Scenario.executable as NSString).deletingLastPathComponent],
+                                      executable: planner)
+        try #require(submit.status == 0, "\(submit.stdout)\(submit.stderr)")
+        let submission = try #require(Self.submissions(s).first)
+        // The planner is "upgraded" to something that cannot run a task while the jobs wait.
+        try FileManager.default.removeItem(atPath: planner)
+        try tools.write("dbuild", "#!/bin/sh\necho 'not the dbuild that planned this' >&2\nexit 99\n")
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: s.path + "/.dbuild/slurm/" + submission)
+            .filter { $0.hasSuffix(".sbatch") }
+        #expect(!scripts.isEmpty)
+        for script in scripts {
+            let text = s.read(".dbuild/slurm/\(submission)/\(script)") ?? ""
+            #expect(text.contains(s.path + "/.dbuild/bin/") && !text.contains(planner), "\(text)")
+        }
+        let copies = try FileManager.default.contentsOfDirectory(atPath: s.path + "/.dbuild/bin")
+        #expect(copies.count == 1, "one copy, named by its content")
+        let waited = try s.dbuild("all", "--backend", "slurm", "--wait", "--poll-interval", "1")
+        #expect(waited.status == 0, "\(waited.stdout)\(waited.stderr)")
+        #expect(try s.dbuild("verify").status == 0)
     }
 }
