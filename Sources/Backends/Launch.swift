@@ -29,8 +29,15 @@ public enum Launch {
 
 /// Per-machine settings, from `$DBUILD_DEFAULTS` or `~/.config/dbuild/defaults` (`key = value` lines,
 /// `#` comments): `slurm.account`, `slurm.partition`, `slurm.qos`, `slurm.constraint` (used when a rule
-/// does not set them), `slurm.launcher` (default `srun`) and `local.launcher` (default `mpirun --oversubscribe`).
+/// does not set them), `slurm.launcher` (default `srun`), `local.launcher` (default `mpirun --oversubscribe`),
+/// and limits that override what the cluster says: `slurm.maxSubmitJobs`, `slurm.maxArraySize`,
+/// `slurm.maxJobCount`, `slurm.maxTime` and `slurm.bundleTime` (times as in a rule, e.g. `48:00:00`).
 public struct MachineDefaults: Equatable, Sendable {
+    public var maxSubmitJobs: Int?
+    public var maxArraySize: Int?
+    public var maxJobCount: Int?
+    public var maxTime: Int?
+    public var bundleTime: Int?
     public var account: String?
     public var partition: String?
     public var qos: String?
@@ -53,18 +60,24 @@ public struct MachineDefaults: Equatable, Sendable {
             case "slurm.constraint": d.constraint = parts[1]
             case "slurm.launcher": d.slurmLauncher = parts[1]
             case "local.launcher": d.localLauncher = parts[1]
+            case "slurm.maxSubmitJobs": d.maxSubmitJobs = Int(parts[1])
+            case "slurm.maxArraySize": d.maxArraySize = Int(parts[1])
+            case "slurm.maxJobCount": d.maxJobCount = Int(parts[1])
+            case "slurm.maxTime": d.maxTime = try? parseTime(parts[1])
+            case "slurm.bundleTime": d.bundleTime = try? parseTime(parts[1])
             default: break
             }
         }
         return d
     }
 
-    public static let current: MachineDefaults = {
+    /// `$DBUILD_DEFAULTS`, else `~/.config/dbuild/defaults`.
+    public static let path: String = {
         let env = ProcessInfo.processInfo.environment
-        let path = env["DBUILD_DEFAULTS"]
-            ?? ((env["XDG_CONFIG_HOME"] ?? ((env["HOME"] ?? "/root") + "/.config")) + "/dbuild/defaults")
-        return readFile(path).map(parse) ?? MachineDefaults()
+        return env["DBUILD_DEFAULTS"] ?? ((env["XDG_CONFIG_HOME"] ?? ((env["HOME"] ?? "/root") + "/.config")) + "/dbuild/defaults")
     }()
+
+    public static let current: MachineDefaults = readFile(path).map(parse) ?? MachineDefaults()
 
     /// A rule's resources with this machine's SLURM fields filled in where the rule left them out.
     public func apply(to r: Resources) -> Resources {

@@ -65,7 +65,13 @@ struct BuildCommand: ParsableCommand {
         let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }
         if dryRun || emitOnly != nil {
             if dryRun { print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "") }
-            if chosen == .slurm { try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly) }
+            if chosen == .slurm {
+                do {
+                    try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly)
+                } catch let error as SlurmPlanError {
+                    throw DbuildFailure.usage(error.description)
+                }
+            }
             return
         }
         if chosen == .local, let waiting = plan.steps.first(where: { step in
@@ -115,6 +121,8 @@ struct BuildCommand: ParsableCommand {
                 summary = try builder.run(on: backend, keepGoing: keepGoing || chosen == .slurm, stop: stop)
             } catch let error as SlurmError {
                 throw DbuildFailure.setup("SLURM refused the submission: \(error.description)")
+            } catch let error as SlurmPlanError {
+                throw DbuildFailure.usage(error.description)
             }
             builder.progress?.finish()
             if summary.submitted > 0 && !summary.interrupted { return }      // the scheduler has it; status follows it

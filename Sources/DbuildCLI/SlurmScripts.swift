@@ -14,7 +14,7 @@ struct SlurmScripts {
         let limits = (try? SlurmClient().limits()) ?? SlurmLimits()
         let context = SubmissionContext(id: emitOnly == nil ? "dry-run" : SlurmSubmitter.newID(), projectRoot: project.root,
                                         folder: folder, dbuild: try Self.jobsExecutable(project))
-        let submitter = SlurmSubmitter(graph: project.graph, jobs: SlurmSubmitter.jobs(for: plan.steps, in: project.graph),
+        let submitter = try SlurmSubmitter(graph: project.graph, jobs: SlurmSubmitter.jobs(for: plan.steps, in: project.graph),
                                        limits: limits, context: context, inFlight: inFlight)
         try? FileManager.default.removeItem(atPath: folder + "/results")
         try submitter.writeFolder()

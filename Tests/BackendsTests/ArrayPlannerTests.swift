@@ -28,7 +28,7 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
 @Suite struct ArrayPlannerTests {
     @Test func stagesBecomeArraysChainedWithAftercorrWhereTasksCorrespond() throws {
         let graph = try lensing()
-        let arrays = ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits())
+        let arrays = try ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits())
         #expect(arrays.map { graph.description.rules[$0.rule].name } == ["LP", "LUX", "RT"])
         #expect(arrays.map(\.tasks.count) == [6, 6, 60])
         #expect(arrays[0].dependencies == [])
@@ -42,7 +42,7 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
 
     @Test func campaignOf40000StepsFitsHalfTheJobLimitInFewArrays() throws {
         let graph = try campaign(realizations: 2000, snapshots: 20)
-        let arrays = ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits())
+        let arrays = try ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits())
         let tasks = arrays.reduce(0) { $0 + $1.tasks.count }
         #expect(arrays.count <= 50)
         #expect(tasks <= 5000)
@@ -54,10 +54,10 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
 
     @Test func smallMaxArraySizeSplitsAndSmallJobCountBundles() throws {
         let graph = try lensing(runs: 5)         // 6 LP, 6 LUX, 30 RT = 42 steps
-        let split = ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits(maxArraySize: 11, maxJobCount: 10_000))
+        let split = try ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits(maxArraySize: 11, maxJobCount: 10_000))
         #expect(split.allSatisfy { $0.tasks.count <= 11 })
         #expect(split.filter { graph.description.rules[$0.rule].name == "RT" }.map(\.tasks.count) == [11, 11, 8])
-        let bundled = ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits(maxArraySize: 11, maxJobCount: 40))
+        let bundled = try ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits(maxArraySize: 11, maxJobCount: 40))
         let tasks = bundled.reduce(0) { $0 + $1.tasks.count }
         #expect(tasks <= 20)
         #expect(bundled.reduce(0) { $0 + $1.stepCount } == 42)
@@ -78,7 +78,7 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
         f.step("A", ["1"], outputs: ["a1"])
         f.step("A", ["2"], inputs: ["a1"], outputs: ["a2"])
         let graph = try f.graph()
-        let arrays = ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits())
+        let arrays = try ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits())
         #expect(arrays.count == 2)
         #expect(arrays[1].dependencies == [.afterCorresponding(0)])
     }
@@ -87,7 +87,7 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
         let graph = try lensing(models: 1, reals: 1, runs: 2)
         let rts = graph.topologicalOrder.filter { graph.rule(of: Int($0)).name == "RT" }
         let lux = graph.step(named: "LUX/0/0")!
-        let arrays = ArrayPlanner.plan(graph: graph, steps: rts, limits: SlurmLimits(), inFlight: [Int32(lux): "4242"])
+        let arrays = try ArrayPlanner.plan(graph: graph, steps: rts, limits: SlurmLimits(), inFlight: [Int32(lux): "4242"])
         #expect(arrays.count == 1)
         #expect(arrays[0].externalJobIDs == ["4242"])
         #expect(SbatchScript.dependencyFlag(arrays[0], jobIDs: [:]) == "--dependency=afterany:4242")
@@ -103,7 +103,7 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
         }
         f.step("T", ["1"], outputs: ["t1"]); f.step("T", ["2"], outputs: ["t2"])
         let graph = try f.graph()
-        let arrays = ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits(),
+        let arrays = try ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits(),
                                        escalation: [1: Escalation(time: 2, memory: 1)])
         #expect(arrays.count == 2)
         let resources = arrays[1].escalation.apply(to: graph.description.rules[0])

@@ -44,9 +44,10 @@ private func fixture(_ name: String) throws -> String {
 
     @Test func limitsComeFromTheConfiguration() throws {
         let limits = SlurmLimits.parse(showConfig: try fixture("scontrol-show-config.txt"))
-        #expect(limits == SlurmLimits(maxArraySize: 1001, maxJobCount: 10_000, hasAccounting: false))
-        #expect(SlurmLimits.parse(showConfig: "MaxArraySize = 11\nMaxJobCount = 40\nAccountingStorageType = accounting_storage/slurmdbd\n")
-            == SlurmLimits(maxArraySize: 11, maxJobCount: 40, hasAccounting: true))
+        #expect(limits.maxArraySize == 1001 && limits.maxJobCount == 10_000 && !limits.hasAccounting)
+        #expect(limits.sources["MaxArraySize"] == "scontrol show config")
+        let small = SlurmLimits.parse(showConfig: "MaxArraySize = 11\nMaxJobCount = 40\nAccountingStorageType = accounting_storage/slurmdbd\n")
+        #expect(small.maxArraySize == 11 && small.maxJobCount == 40 && small.hasAccounting)
         #expect(SlurmLimits.parse(showConfig: "") == SlurmLimits())
     }
 

@@ -335,3 +335,30 @@ extension SlurmScenarioTests {
         #expect(try s.dbuild("verify").status == 0)
     }
 }
+
+extension SlurmScenarioTests {
+    /// Issue 12: limits from the cluster and the per-machine defaults file shape the plan, the dry
+    /// run says where each came from, and a step longer than the partition allows is refused.
+    @Test func perMachineLimitsShapeThePlanAndAreShown() throws {
+        let s = try Scenario("lensing-chain")
+        try s.write("machine-defaults", "slurm.maxSubmitJobs = 6\n")
+        let environment = ["DBUILD_DEFAULTS": s.path + "/machine-defaults"]
+        let dry = try s.run(["all", "--backend", "slurm", "-n"], environment: environment)
+        #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
+        #expect(dry.stdout.contains("MaxSubmitJobs 6 (\(s.path)/machine-defaults)"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("MaxArraySize 1001 (scontrol show config)"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("partition debug (default): MaxTime unlimited (scontrol show partition)"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("SLURM plan: 11 steps in 4 job arrays, 4 array tasks"), "bundled to fit 6 jobs: \(dry.stdout)")
+        let run = try s.run(["all", "--backend", "slurm", "--wait", "--poll-interval", "1"], environment: environment)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(try s.dbuild("verify").status == 0)
+
+        try s.write("machine-defaults", "slurm.maxTime = 00:30:00\n")
+        try s.editDatafile(replacing: "wc -l > {output}\"\n}\n.staleness(policy)", with: "wc -l > {output}\"\n}\n.staleness(policy)\n.resources(time: \"1:00:00\")")
+        try s.remove("summary.txt")
+        let refused = try s.run(["all", "--backend", "slurm"], environment: environment)
+        #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("rule S (Datafile:") && refused.stderr.contains("MaxTime of 00:30:00"), "\(refused.stderr)")
+        #expect(Self.submissions(s).count == 1, "nothing submitted")
+    }
+}

@@ -33,13 +33,24 @@ public struct JobArray: Equatable, Sendable {
     public var stepsPerTask: Int { tasks.map(\.count).max() ?? 0 }
 }
 
+/// A plan SLURM would refuse: a step longer than its partition allows, or more tasks than may be queued.
+public struct SlurmPlanError: Error, CustomStringConvertible {
+    public let description: String
+}
+
 /// Turns a plan into job arrays: grouped by rule and by depth in the plan (so an array never waits
-/// on itself and arrays form a DAG), bundled so the whole plan fits in half of MaxJobCount array
-/// tasks, split so no array's highest index reaches MaxArraySize, and chained with afterany — or
-/// aftercorr where task i needs only task i upstream and that task is one step.
+/// on itself and arrays form a DAG), bundled only where it helps and time allows, split so no
+/// array's highest index reaches MaxArraySize, and chained with afterany — or aftercorr where task i
+/// needs only task i upstream and that task is one step.
+///
+/// Bundling: each rule is bundled on its own, the largest first, until the plan fits the task
+/// budget (half of MaxJobCount, and the user's MaxSubmitJobs); a bundle asks for the sum of its
+/// steps' time limits, which never passes the bundle-time target nor the partition's MaxTime, so a
+/// step whose own limit is long (half the target or more) is never bundled.
 public enum ArrayPlanner {
     public static func plan(graph: Graph, steps: [Int32], limits: SlurmLimits,
-                            inFlight: [Int32: String] = [:], escalation: [Int32: Escalation] = [:]) -> [JobArray] {
+                            inFlight: [Int32: String] = [:], escalation: [Int32: Escalation] = [:],
+                            defaults: MachineDefaults = MachineDefaults()) throws -> [JobArray] {
         guard !steps.isEmpty else { return [] }
         var planned = [Bool](repeating: false, count: graph.stepCount)
         for s in steps { planned[Int(s)] = true }
@@ -58,8 +69,28 @@ public enum ArrayPlanner {
         groupKeys.sort { ($0.depth, $0.rule, $0.escalation.time, $0.escalation.memory)
             < ($1.depth, $1.rule, $1.escalation.time, $1.escalation.memory) }
 
-        let bundle = bundleSizes(groups: groupKeys.map { (groups[$0]!.count, graph.description.rules[$0.rule].batch.stepsPerTask) },
-                                 budget: limits.taskBudget)
+        let shapes = try groupKeys.map { key -> GroupShape in
+            let rule = graph.description.rules[key.rule]
+            let resources = defaults.apply(to: key.escalation.apply(to: rule))
+            let partition = limits.partition(resources.partition)
+            let step = resources.timeSeconds
+            if step > 0, let maxTime = partition.maxTime, step > maxTime {
+                throw SlurmPlanError(description: "rule \(rule.name) (Datafile:\(rule.line)) asks \(SbatchScript.slurmTime(step)) per step, "
+                    + "more than the \(resources.partition ?? limits.defaultPartition ?? "default") partition's MaxTime of "
+                    + "\(SbatchScript.slurmTime(maxTime)); lower its .resources(time:) or send it to a partition that allows it "
+                    + "(.resources(partition:), or slurm.partition in the defaults file)")
+            }
+            return GroupShape(count: groups[key]!.count, requested: rule.batch.stepsPerTask,
+                              cap: timeCap(step: step, target: limits.bundleTime, maxTime: partition.maxTime),
+                              requestedCap: step > 0 ? partition.maxTime.map { max(1, $0 / step) } ?? .max : .max)
+        }
+        let bundle = bundleSizes(shapes, budget: limits.taskBudget)
+        let tasks = zip(shapes, bundle).reduce(0) { $0 + ($1.0.count + $1.1 - 1) / $1.1 }
+        if tasks > limits.hardTaskLimit {
+            throw SlurmPlanError(description: "this plan needs \(tasks) array tasks even with short steps bundled, more than the "
+                + "\(limits.hardTaskLimit) this cluster lets you queue (\(limits.maxSubmitJobs != nil ? "MaxSubmitJobs" : "MaxJobCount")); "
+                + "submit part of it at a time (e.g. dbuild RT/model7 --backend slurm), or raise slurm.bundleTime")
+        }
         var arrays: [JobArray] = []
         var arrayOf = [Int32](repeating: -1, count: graph.stepCount)
         var taskOf = [Int32](repeating: -1, count: graph.stepCount)
@@ -109,16 +140,44 @@ public enum ArrayPlanner {
         let escalation: Escalation
     }
 
-    /// Steps per task for each group (count, the rule's own setting or 0): the smallest common
-    /// bundle that keeps all tasks within the budget, never below a rule's own setting.
-    static func bundleSizes(groups: [(count: Int, requested: Int)], budget: Int) -> [Int] {
-        let total = groups.reduce(0) { $0 + $1.count }
-        var base = max(1, (total + budget - 1) / budget)
-        while true {
-            let sizes = groups.map { max(base, $0.requested) }
-            let tasks = zip(groups, sizes).reduce(0) { $0 + ($1.0.count + $1.1 - 1) / $1.1 }
-            if tasks <= budget || base >= total { return sizes }
-            base += 1
+    /// How many steps one task of a group may hold, from time alone.
+    static func timeCap(step: Int, target: Int, maxTime: Int?) -> Int {
+        guard step > 0 else { return .max }                         // no time limit: SLURM's default applies to the task
+        let limit = min(target, maxTime ?? .max)
+        return step * 2 > limit ? 1 : limit / step
+    }
+
+    /// One group of steps to bundle: how many, the rule's own `stepsPerTask` (0: none), and the most
+    /// steps per task time allows (for dbuild's bundling, and for the rule's own setting).
+    struct GroupShape {
+        var count: Int
+        var requested: Int
+        var cap: Int
+        var requestedCap: Int
+    }
+
+    /// Steps per task for each group: every group keeps at most T tasks (bundling the largest rules
+    /// first, the small ones not at all), with T the largest that keeps the plan within the budget;
+    /// never above a group's time cap, and never below the rule's own setting.
+    static func bundleSizes(_ groups: [GroupShape], budget: Int) -> [Int] {
+        func sizes(_ most: Int) -> [Int] {
+            groups.map { g in
+                let wanted = max(1, (g.count + most - 1) / most)
+                return max(min(wanted, g.cap), min(max(g.requested, 1), g.requestedCap))
+            }
         }
+        func tasks(_ s: [Int]) -> Int { zip(groups, s).reduce(0) { $0 + ($1.0.count + $1.1 - 1) / $1.1 } }
+        var low = 1, high = max(1, groups.map(\.count).max() ?? 1)
+        if tasks(sizes(high)) <= budget { return sizes(high) }
+        while low < high {                                          // the largest T whose plan fits
+            let middle = (low + high + 1) / 2
+            if tasks(sizes(middle)) <= budget { low = middle } else { high = middle - 1 }
+        }
+        return sizes(low)
+    }
+
+    /// The same without time limits: (count, the rule's own setting or 0).
+    static func bundleSizes(groups: [(count: Int, requested: Int)], budget: Int) -> [Int] {
+        bundleSizes(groups.map { GroupShape(count: $0.count, requested: $0.requested, cap: .max, requestedCap: .max) }, budget: budget)
     }
 }

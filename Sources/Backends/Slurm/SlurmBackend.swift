@@ -61,7 +61,7 @@ public final class SlurmBackend: Backend {
         }
         submissionCount += 1
         let context = SubmissionContext(id: id, projectRoot: projectRoot, folder: submissionsFolder + "/" + id, dbuild: dbuild)
-        let submitter = SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
+        let submitter = try SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
                                        inFlight: inFlight.compactMapValues { $0.jobID.isEmpty ? nil : $0.jobID },
                                        earlierResults: inFlight.compactMapValues(\.result), escalation: escalation)
         try submitter.writeFolder()

@@ -41,11 +41,21 @@ public struct SlurmClient: SlurmCommands, Sendable {
         return (exit.succeeded, output)
     }
 
-    /// The cluster's limits; SLURM's defaults when the configuration cannot be read.
+    /// The cluster's limits (configuration, partitions, and the user's association when accounting
+    /// answers), with the per-machine defaults file's overrides.
     public func limits() throws -> SlurmLimits {
         let (ok, output) = try run("scontrol", ["show", "config"])
         guard ok else { throw SlurmError(description: "scontrol show config failed: \(output)") }
-        return SlurmLimits.parse(showConfig: output)
+        var limits = SlurmLimits.parse(showConfig: output)
+        if let (ok, partitions) = try? run("scontrol", ["show", "partition", "-o"]), ok { limits.read(showPartitions: partitions) }
+        if limits.hasAccounting {
+            let user = String(cString: getpwuid(getuid()).pointee.pw_name)
+            if let (ok, text) = try? run("sacctmgr", ["-nP", "show", "assoc", "user=\(user)", "format=MaxSubmitJobs"]), ok {
+                limits.read(maxSubmitJobs: text, from: "sacctmgr show assoc")
+            }
+        }
+        limits.apply(MachineDefaults.current, file: MachineDefaults.path)
+        return limits
     }
 
     /// Submits a script; returns the job id.

@@ -15,14 +15,14 @@ public final class SlurmSubmitter {
     private let earlierResults: [Int32: String]
 
     public init(graph: Graph, jobs: [StepJob], limits: SlurmLimits, context: SubmissionContext,
-                inFlight: [Int32: String] = [:], earlierResults: [Int32: String] = [:], escalation: [Int32: Escalation] = [:]) {
+                inFlight: [Int32: String] = [:], earlierResults: [Int32: String] = [:], escalation: [Int32: Escalation] = [:]) throws {
         self.graph = graph
         self.limits = limits
         self.context = context
         self.jobs = Dictionary(uniqueKeysWithValues: jobs.map { ($0.step, $0) })
         self.earlierResults = earlierResults
-        arrays = ArrayPlanner.plan(graph: graph, steps: jobs.map(\.step).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
-                                   limits: limits, inFlight: inFlight, escalation: escalation)
+        arrays = try ArrayPlanner.plan(graph: graph, steps: jobs.map(\.step).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
+                                   limits: limits, inFlight: inFlight, escalation: escalation, defaults: MachineDefaults.current)
     }
 
     /// Jobs for steps as a plan has them, without a state (a dry run, or scripts emitted for submitting by hand).
@@ -144,6 +144,7 @@ public final class SlurmSubmitter {
         var out = "SLURM plan: \(steps) step\(steps == 1 ? "" : "s") in \(arrays.count) job array\(arrays.count == 1 ? "" : "s"), "
             + "\(tasks) array task\(tasks == 1 ? "" : "s") (cluster limits: MaxArraySize \(limits.maxArraySize), "
             + "MaxJobCount \(limits.maxJobCount); at most \(limits.taskBudget) tasks queued)\n"
+            + "Limits planned under:\n" + limits.describedLines.map { "  " + $0 + "\n" }.joined()
         let width = arrays.map { rules[$0.rule].name.count }.max() ?? 0
         for array in arrays {
             let rule = rules[array.rule]
