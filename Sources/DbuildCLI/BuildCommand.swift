@@ -120,7 +120,8 @@ struct BuildCommand: ParsableCommand {
             do {
                 summary = try builder.run(on: backend, keepGoing: keepGoing || chosen == .slurm, stop: stop)
             } catch let error as SlurmError {
-                throw DbuildFailure.setup("SLURM refused the submission: \(error.description)")
+                throw DbuildFailure.scheduler(error.description + "\nwhat was submitted before is tracked; "
+                    + "dbuild all --backend slurm submits the rest once SLURM answers")
             } catch let error as SlurmPlanError {
                 throw DbuildFailure.usage(error.description)
             }

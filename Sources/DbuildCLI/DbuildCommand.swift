@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Targets
+import Backends
 
 /// The `dbuild` command tree; `build` is the default, so `dbuild all` and `dbuild LP/model7` build.
 public struct DbuildCommand: ParsableCommand {
@@ -15,7 +16,8 @@ public struct DbuildCommand: ParsableCommand {
     public init() {}
 
     /// Runs the command; exit status 2 for bad input (usage, Datafile, graph), 3 for a missing tool,
-    /// 4 when another dbuild holds the project, 5 for an unreadable state database, 1 for failed steps or an incomplete verify, 130 when interrupted.
+    /// 4 when another dbuild holds the project, 5 for an unreadable state database, 6 when SLURM does not
+    /// answer or refuses, 1 for failed steps or an incomplete verify, 130 when interrupted.
     public static func main() {
         do {
             var command = try parseAsRoot()
@@ -24,6 +26,10 @@ public struct DbuildCommand: ParsableCommand {
             report(failure)
         } catch let error as StateStoreError {
             report(.brokenState(error.description))
+        } catch let error as SlurmError {
+            report(.scheduler(error.description))
+        } catch let error as SlurmPlanError {
+            report(.usage(error.description))
         } catch let error as SQLiteError {
             report(.brokenState("the state database .dbuild/state.db cannot be read (\(error.description))"))
         } catch let code as ExitCode {

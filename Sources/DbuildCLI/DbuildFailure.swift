@@ -10,6 +10,8 @@ enum DbuildFailure: Error, CustomStringConvertible {
     case brokenState(String)
     /// Another dbuild holds the project's lock: exit 4, nothing changed.
     case busy(String)
+    /// SLURM did not answer within dbuild's patience, or refused: exit 6.
+    case scheduler(String)
     /// Steps failed (exit 1) or dbuild was interrupted (exit 130).
     case buildFailed
     case interrupted
@@ -20,6 +22,7 @@ enum DbuildFailure: Error, CustomStringConvertible {
         case .setup: return 3
         case .busy: return 4
         case .brokenState: return 5
+        case .scheduler: return 6
         case .buildFailed: return 1
         case .interrupted: return 130
         }
@@ -28,6 +31,7 @@ enum DbuildFailure: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .usage(let m), .datafile(let m), .setup(let m), .busy(let m): return m
+        case .scheduler(let m): return "SLURM: " + m
         case .brokenState(let m):
             return m + "\nrun `dbuild state repair`: it moves the file aside and records again, without running anything, "
                 + "the products on disk that pass their checks"

@@ -89,11 +89,12 @@ final class Scenario {
 
     /// Starts dbuild in the background (its output discarded) and returns once `ready` holds, or
     /// after 30 s.
-    func launch(_ arguments: String..., until ready: () -> Bool) throws -> Process {
+    func launch(_ arguments: String..., environment extra: [String: String] = [:], until ready: () -> Bool) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Scenario.executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: path)
+        if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

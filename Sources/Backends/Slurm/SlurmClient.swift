@@ -21,7 +21,38 @@ public protocol SlurmCommands {
 /// Runs SLURM's own commands (sbatch, squeue, scontrol, scancel). Each call is one process; callers
 /// keep the count low, since the scheduler is shared by everyone on the cluster.
 public struct SlurmClient: SlurmCommands, Sendable {
+    /// Seconds a command is retried while SLURM answers with a transient error (busy, restarting,
+    /// timing out): `$DBUILD_SLURM_PATIENCE`, default 300.
+    public var patience: Double = ProcessInfo.processInfo.environment["DBUILD_SLURM_PATIENCE"].flatMap(Double.init) ?? 300
+
     public init() {}
+
+    /// What a busy or restarting controller says; anything else is an answer (perhaps a refusal).
+    public static func isTransient(_ output: String) -> Bool {
+        ["Socket timed out", "temporarily unable", "Unable to contact slurm controller", "Connection refused",
+         "Resource temporarily unavailable", "Zero Bytes were transmitted", "Transport endpoint", "Connection timed out",
+         "Slurm backup controller in standby mode", "Communication connection failure"].contains { output.contains($0) }
+    }
+
+    /// Runs a command, trying again with a growing pause while SLURM's answer is transient, and
+    /// saying so; `before` runs ahead of each new try (sbatch: was the job queued after all?).
+    private func runPatiently(_ command: String, _ arguments: [String], in directory: String? = nil,
+                              before retry: () throws -> String? = { nil }) throws -> (ok: Bool, output: String) {
+        let started = Date()
+        var pause = 1.0
+        while true {
+            let (ok, output) = try run(command, arguments, in: directory)
+            if ok || !Self.isTransient(output) { return (ok, output) }
+            let line = output.split(separator: "\n").first.map(String.init) ?? output
+            guard Date().timeIntervalSince(started) + pause <= patience else {
+                throw SlurmError(description: "\(command) still fails after \(Int(Date().timeIntervalSince(started))) s of trying: \(line)")
+            }
+            FileHandle.standardError.write(Data("slurm: \(command) did not get through (\(line)); trying again in \(Int(pause)) s\n".utf8))
+            Thread.sleep(forTimeInterval: pause)
+            pause = min(pause * 2, 60)
+            if let answer = try retry() { return (true, answer) }
+        }
+    }
 
     /// A command's absolute path, from PATH.
     public static func find(_ command: String) -> String? {
@@ -44,7 +75,7 @@ public struct SlurmClient: SlurmCommands, Sendable {
     /// The cluster's limits (configuration, partitions, and the user's association when accounting
     /// answers), with the per-machine defaults file's overrides.
     public func limits() throws -> SlurmLimits {
-        let (ok, output) = try run("scontrol", ["show", "config"])
+        let (ok, output) = try runPatiently("scontrol", ["show", "config"])
         guard ok else { throw SlurmError(description: "scontrol show config failed: \(output)") }
         var limits = SlurmLimits.parse(showConfig: output)
         if let (ok, partitions) = try? run("scontrol", ["show", "partition", "-o"]), ok { limits.read(showPartitions: partitions) }
@@ -63,7 +94,10 @@ public struct SlurmClient: SlurmCommands, Sendable {
         var arguments = ["--parsable", "--comment=\(comment)"]
         if let dependency { arguments.append(dependency) }
         arguments.append(script)
-        let (ok, output) = try run("sbatch", arguments, in: directory)
+        // A timed-out sbatch may have queued the job all the same: its comment finds it.
+        let (ok, output) = try runPatiently("sbatch", arguments, in: directory, before: {
+            try self.queue().first { $0.comment == comment }.map { $0.status.jobID }
+        })
         guard ok, let id = SchedulerQueue.parseSubmittedJobID(output) else {
             throw SlurmError(description: "sbatch \(script) failed: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
@@ -73,7 +107,7 @@ public struct SlurmClient: SlurmCommands, Sendable {
     /// This user's jobs in the queue, one entry per array task, with each job's comment.
     public func queue() throws -> [(status: TaskStatus, comment: String)] {
         let user = String(cString: getpwuid(getuid()).pointee.pw_name)
-        let (ok, output) = try run("squeue", ["-h", "-u", user, "-o", SchedulerQueue.squeueFormat + "|%k"])
+        let (ok, output) = try runPatiently("squeue", ["-h", "-u", user, "-o", SchedulerQueue.squeueFormat + "|%k"])
         guard ok else { throw SlurmError(description: "squeue failed: \(output)") }
         var result: [(TaskStatus, String)] = []
         for line in output.split(separator: "\n") {
@@ -85,13 +119,13 @@ public struct SlurmClient: SlurmCommands, Sendable {
 
     /// How a job's tasks ended, while SLURM still remembers (MinJobAge); empty once purged.
     public func jobDetails(_ jobID: String) throws -> [TaskStatus] {
-        let (ok, output) = try run("scontrol", ["-o", "show", "job", jobID])
+        let (ok, output) = try runPatiently("scontrol", ["-o", "show", "job", jobID])
         return ok ? SchedulerQueue.parseScontrolJobs(output) : []
     }
 
     public func cancel(_ jobIDs: [String]) throws {
         guard !jobIDs.isEmpty else { return }
-        let (ok, output) = try run("scancel", jobIDs)
+        let (ok, output) = try runPatiently("scancel", jobIDs)
         guard ok else { throw SlurmError(description: "scancel failed: \(output)") }
     }
 }
