@@ -33,10 +33,13 @@ struct BuildCommand: ParsableCommand {
     var pollInterval: Double = 30
     @Option(help: ArgumentHelp("slurm: write the sbatch scripts and submit.sh into this folder; submit nothing.", valueName: "dir"))
     var emitOnly: String?
+    @Option(help: ArgumentHelp("slurm: refuse a plan that asks for more core-hours than this.", valueName: "hours"))
+    var maxCoreHours: Double?
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j needs a positive number of steps, e.g. -j 4") }
         if pollInterval < 1 { throw ValidationError("--poll-interval is in seconds and at least 1; the default is 30") }
+        if let maxCoreHours, maxCoreHours <= 0 { throw ValidationError("--max-core-hours needs a positive number of hours, e.g. --max-core-hours 5000") }
     }
 
     func run() throws {
@@ -67,7 +70,8 @@ struct BuildCommand: ParsableCommand {
             if dryRun { print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "") }
             if chosen == .slurm {
                 do {
-                    try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly)
+                    try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly,
+                                                            expectedSeconds: Self.meanDurations(scanner.records), maxCoreHours: maxCoreHours)
                 } catch let error as SlurmPlanError {
                     throw DbuildFailure.usage(error.description)
                 }
@@ -104,6 +108,8 @@ struct BuildCommand: ParsableCommand {
                                          submissionsFolder: project.dotDbuild + "/slurm", dbuild: try SlurmScripts.jobsExecutable(project),
                                          adopted: tracked)
                 slurm.quiet = quiet
+                slurm.expectedSeconds = Self.meanDurations(scanner.records)
+                slurm.maxCoreHours = maxCoreHours
                 backend = slurm
             } else {
                 let parallelism = jobs ?? LocalBackend.machineCores
@@ -152,7 +158,7 @@ extension BuildCommand {
     /// Mean recorded duration of each rule's steps, for the progress line's ETA.
     static func meanDurations(_ records: [String: StepRecord]) -> [String: Double] {
         var sums: [String: (Double, Int)] = [:]
-        for (name, record) in records {
+        for (name, record) in records where record.duration > 0 {       // adopted records were not timed
             let rule = String(name.prefix { $0 != "/" })
             let (sum, count) = sums[rule] ?? (0, 0)
             sums[rule] = (sum + record.duration, count + 1)

@@ -7,7 +7,8 @@ import Backends
 struct SlurmScripts {
     let project: Project
 
-    func emit(_ plan: Plan, inFlight: [Int32: String], into emitOnly: String?) throws {
+    func emit(_ plan: Plan, inFlight: [Int32: String], into emitOnly: String?, expectedSeconds: [String: Double],
+              maxCoreHours: Double?) throws {
         let folder = emitOnly.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
             ?? project.dotDbuild + "/slurm/dry-run"
         guard !plan.isEmpty else { return }
@@ -15,7 +16,8 @@ struct SlurmScripts {
         let context = SubmissionContext(id: emitOnly == nil ? "dry-run" : SlurmSubmitter.newID(), projectRoot: project.root,
                                         folder: folder, dbuild: try Self.jobsExecutable(project))
         let submitter = try SlurmSubmitter(graph: project.graph, jobs: SlurmSubmitter.jobs(for: plan.steps, in: project.graph),
-                                       limits: limits, context: context, inFlight: inFlight)
+                                       limits: limits, context: context, inFlight: inFlight,
+                                       expectedSeconds: expectedSeconds, maxCoreHours: maxCoreHours)
         try? FileManager.default.removeItem(atPath: folder + "/results")
         try submitter.writeFolder()
         print("\n" + submitter.planText() + "Scripts: \(folder) (submit.sh submits them in order)"

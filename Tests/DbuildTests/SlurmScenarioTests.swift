@@ -360,5 +360,12 @@ extension SlurmScenarioTests {
         #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
         #expect(refused.stderr.contains("rule S (Datafile:") && refused.stderr.contains("MaxTime of 00:30:00"), "\(refused.stderr)")
         #expect(Self.submissions(s).count == 1, "nothing submitted")
+
+        try s.write("machine-defaults", "")
+        let budget = try s.run(["all", "--backend", "slurm", "-n", "--max-core-hours", "0.5"], environment: environment)
+        #expect(budget.status == 2, "\(budget.stdout)\(budget.stderr)")
+        #expect(budget.stderr.contains("this plan asks for 1 core-hours, more than --max-core-hours 0.5"), "\(budget.stderr)")
+        let costed = try s.run(["all", "--backend", "slurm", "-n"], environment: environment)
+        #expect(costed.stdout.contains("Cost:") && costed.stdout.contains("core-h asked"), "\(costed.stdout)")
     }
 }

@@ -15,7 +15,8 @@ public final class SlurmSubmitter {
     private let earlierResults: [Int32: String]
 
     public init(graph: Graph, jobs: [StepJob], limits: SlurmLimits, context: SubmissionContext,
-                inFlight: [Int32: String] = [:], earlierResults: [Int32: String] = [:], escalation: [Int32: Escalation] = [:]) throws {
+                inFlight: [Int32: String] = [:], earlierResults: [Int32: String] = [:], escalation: [Int32: Escalation] = [:],
+                expectedSeconds: [String: Double] = [:], maxCoreHours: Double? = nil) throws {
         self.graph = graph
         self.limits = limits
         self.context = context
@@ -23,7 +24,16 @@ public final class SlurmSubmitter {
         self.earlierResults = earlierResults
         arrays = try ArrayPlanner.plan(graph: graph, steps: jobs.map(\.step).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
                                    limits: limits, inFlight: inFlight, escalation: escalation, defaults: MachineDefaults.current)
+        cost = PlanCost()                 // resources(of:) needs every stored property set first
+        cost = PlanCost(arrays: arrays, rules: graph.description.rules, resources: resources(of:), expected: expectedSeconds)
+        if let budget = maxCoreHours, cost.requestedCoreHours > budget {
+            throw SlurmPlanError(description: "this plan asks for \(String(format: "%g", cost.requestedCoreHours)) core-hours, more than "
+                + "--max-core-hours \(String(format: "%g", budget)); select less (e.g. one model), or raise the budget\n" + cost.text)
+        }
     }
+
+    /// Core-hours and node-hours the plan asks for.
+    public private(set) var cost: PlanCost
 
     /// Jobs for steps as a plan has them, without a state (a dry run, or scripts emitted for submitting by hand).
     public static func jobs(for steps: [Int32], in graph: Graph) -> [StepJob] {
@@ -151,7 +161,9 @@ public final class SlurmSubmitter {
             let r = resources(of: array)
             var line = "  array \(array.index)  dbuild:" + rule.name.padding(to: width)
                 + "  \(array.tasks.count) task\(array.tasks.count == 1 ? "" : "s") × \(array.stepsPerTask) step\(array.stepsPerTask == 1 ? "" : "s")"
-            line += "  cpus \(r.cpus)" + (r.memoryMB > 0 ? ", mem \(r.memoryMB)M" : "")
+            let mpi = r.nodes > 1 || r.tasksPerNode > 1
+            line += (mpi ? "  nodes \(max(1, r.nodes)) × \(max(1, r.tasksPerNode)) tasks, " : "  ")
+                + "cpus \(r.cpus)" + (r.memoryMB > 0 ? ", mem \(r.memoryMB)M" : "")
                 + (r.timeSeconds > 0 ? ", time \(SbatchScript.slurmTime(r.timeSeconds)) per step" : "")
             if array.escalation != Escalation() { line += " (escalated)" }
             let waits = array.dependencies.map { d -> String in
@@ -163,6 +175,6 @@ public final class SlurmSubmitter {
             if !waits.isEmpty { line += "  — " + waits.joined(separator: ", ") }
             out += line + "\n"
         }
-        return out
+        return out + cost.text
     }
 }

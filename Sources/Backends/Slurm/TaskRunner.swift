@@ -128,6 +128,9 @@ public enum TaskRunner {
                 throw StoppedByScheduler()
             }
         }
+        // A recipe that finished is reported even if the scheduler's stop comes right after: its
+        // products are whole, and a requeued task then skips it instead of remaking them.
+        if ended! == .exited(0) { return ended! }
         if endedBySignal(ended!) {
             // SLURM signals every process of the task at once: the recipe may die before our own
             // handler has run. Give the stop request a moment to arrive.
