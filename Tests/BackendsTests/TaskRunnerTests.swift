@@ -38,3 +38,23 @@ import TestSupport
         #expect(throws: SpawnError.self) { try TaskRunner.run(submission: project.path, array: 0, task: 7, stop: StopSignal()) }
     }
 }
+
+@Suite struct ManifestJSONTests {
+    /// The hand-written JSON reads back through JSONDecoder exactly, awkward text included.
+    @Test func manifestRoundTripsThroughJSONDecoder() throws {
+        var awkward = TaskStep(name: "R/\"quoted\"\\back", command: "printf 'a\tb\\n' | awk '{print $1}'\n# ünïcödé \u{1}",
+                               outputs: ["out/1.txt", "out/ü.txt"], log: "logs/R/1.log", keepOutputs: true, signature: "ffeeddccbbaa0099")
+        awkward.attempt = 3
+        awkward.previousExit = "failed (exit status 7)"
+        awkward.inputs = ["in/a", "in/b"]
+        awkward.needs = [NeededResult(name: "P/1", result: "/p/.dbuild/slurm/S/results/0.0.0.json")]
+        awkward.cutoff = CutoffCheck(inputHashes: [0, UInt64.max, 12_345_678_901_234_567_890])
+        awkward.minimumBytes = 1024
+        var mtimeRule = awkward
+        mtimeRule.cutoff = CutoffCheck(inputHashes: nil)
+        let plain = TaskStep(name: "R/2", command: "true", outputs: [], log: "l", keepOutputs: false, signature: "0")
+        let manifest = ArrayManifest(submission: "S", projectRoot: "/p", array: 4, rule: "R", tasks: [[awkward, plain], [mtimeRule], []])
+        let decoded = try JSONDecoder().decode(ArrayManifest.self, from: Data(manifest.jsonBytes()))
+        #expect(decoded == manifest)
+    }
+}

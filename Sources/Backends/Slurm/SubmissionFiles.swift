@@ -48,8 +48,7 @@ public struct ArrayManifest: Codable, Equatable, Sendable {
     public static func path(folder: String, array: Int) -> String { "\(folder)/array-\(array).json" }
 
     public func write(to folder: String) throws {
-        let data = try JSONEncoder().encode(self)
-        try writeAtomically(data, to: Self.path(folder: folder, array: array))
+        try writeAtomically(Data(jsonBytes()), to: Self.path(folder: folder, array: array))
     }
 
     public static func read(folder: String, array: Int) throws -> ArrayManifest {
