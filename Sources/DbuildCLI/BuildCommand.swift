@@ -71,7 +71,7 @@ struct BuildCommand: ParsableCommand {
             if chosen == .slurm {
                 do {
                     try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly,
-                                                            expectedSeconds: Self.meanDurations(scanner.records), maxCoreHours: maxCoreHours)
+                                                            history: RuleHistory.of(scanner.records), maxCoreHours: maxCoreHours)
                 } catch let error as SlurmPlanError {
                     throw DbuildFailure.usage(error.description)
                 }
@@ -108,7 +108,7 @@ struct BuildCommand: ParsableCommand {
                                          submissionsFolder: project.dotDbuild + "/slurm", dbuild: try SlurmScripts.jobsExecutable(project),
                                          adopted: tracked)
                 slurm.quiet = quiet
-                slurm.expectedSeconds = Self.meanDurations(scanner.records)
+                slurm.history = RuleHistory.of(scanner.records)
                 slurm.maxCoreHours = maxCoreHours
                 backend = slurm
             } else {
@@ -157,13 +157,7 @@ struct BuildCommand: ParsableCommand {
 extension BuildCommand {
     /// Mean recorded duration of each rule's steps, for the progress line's ETA.
     static func meanDurations(_ records: [String: StepRecord]) -> [String: Double] {
-        var sums: [String: (Double, Int)] = [:]
-        for (name, record) in records where record.duration > 0 {       // adopted records were not timed
-            let rule = String(name.prefix { $0 != "/" })
-            let (sum, count) = sums[rule] ?? (0, 0)
-            sums[rule] = (sum + record.duration, count + 1)
-        }
-        return sums.mapValues { $0.0 / Double($0.1) }
+        RuleHistory.of(records).mapValues(\.meanSeconds)
     }
 }
 

@@ -98,4 +98,34 @@ private func taskSeconds(_ array: JobArray, _ graph: Graph) -> Int {
         #expect(limits.bundleTime == 3600)
         #expect(limits.describedLines.contains("MaxSubmitJobs 500 (defaults)"), "\(limits.describedLines)")
     }
+
+    @Test func aBundleCountsOnRecordedRunsNeverAboveTheDeclaredLimit() throws {
+        // Declared 3 h per step, but 200 recorded runs took 2 to 4 minutes.
+        let graph = try campaign(40_000, seconds: 3 * 3600)
+        let history = RuleHistory(durations: (0..<200).map { 120 + Double($0) * 0.6 })!
+        #expect(history.safeSeconds == Int((1.5 * (120 + 189 * 0.6)).rounded(.up)), "1.5 × the 95th percentile")
+        let learned = try ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits(), history: ["mock": history])
+        #expect(throws: SlurmPlanError.self, "3-hour steps are not bundled on their declaration: 40,000 tasks are too many") {
+            try ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits())
+        }
+        #expect(learned.reduce(0) { $0 + $1.tasks.count } <= 5000, "bundled on what they took")
+        #expect(learned.allSatisfy { ($0.stepSeconds ?? 0) == history.safeSeconds && $0.stepSeconds! * $0.stepsPerTask <= 4 * 3600 })
+        let context = SubmissionContext(id: "S", projectRoot: "/p", folder: "/p/s", dbuild: "/d")
+        let script = SbatchScript.text(learned[0], rule: graph.description.rules[0], resources: graph.description.rules[0].resources,
+                                       context: context)
+        #expect(script.contains("--time=\(SbatchScript.slurmTime(history.safeSeconds * learned[0].stepsPerTask))"))
+        // After a TIMEOUT the declared limit (escalated) is used again.
+        let escalated = Dictionary(uniqueKeysWithValues: graph.topologicalOrder.prefix(10).map { ($0, Escalation(time: 1)) })
+        let again = try ArrayPlanner.plan(graph: graph, steps: Array(graph.topologicalOrder.prefix(10)), limits: SlurmLimits(),
+                                          escalation: escalated, history: ["mock": history])
+        #expect(again.allSatisfy { $0.stepSeconds == nil })
+    }
+
+    @Test func historyLeavesOutUntimedRecords() {
+        let records = ["mock/1": StepRecord(signature: 1, finishedAt: 1, duration: 10), "mock/2": StepRecord(signature: 1, finishedAt: 1, duration: 0),
+                       "other/1": StepRecord(signature: 1, finishedAt: 1, duration: 0)]
+        let history = RuleHistory.of(records)
+        #expect(history["mock"] == RuleHistory(runs: 1, meanSeconds: 10, safeSeconds: 15))
+        #expect(history["other"] == nil)
+    }
 }

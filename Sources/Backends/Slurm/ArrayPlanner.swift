@@ -28,6 +28,9 @@ public struct JobArray: Equatable, Sendable {
     public var externalJobIDs: [String]
     /// How many times this array's time and memory have been scaled up after TIMEOUT / OUT_OF_MEMORY.
     public var escalation = Escalation()
+    /// Seconds per step a bundle asks for when recorded runs show the rule's declared limit is
+    /// generous (nil: the declared limit).
+    public var stepSeconds: Int? = nil
 
     public var stepCount: Int { tasks.reduce(0) { $0 + $1.count } }
     public var stepsPerTask: Int { tasks.map(\.count).max() ?? 0 }
@@ -50,7 +53,7 @@ public struct SlurmPlanError: Error, CustomStringConvertible {
 public enum ArrayPlanner {
     public static func plan(graph: Graph, steps: [Int32], limits: SlurmLimits,
                             inFlight: [Int32: String] = [:], escalation: [Int32: Escalation] = [:],
-                            defaults: MachineDefaults = MachineDefaults()) throws -> [JobArray] {
+                            defaults: MachineDefaults = MachineDefaults(), history: [String: RuleHistory] = [:]) throws -> [JobArray] {
         guard !steps.isEmpty else { return [] }
         var planned = [Bool](repeating: false, count: graph.stepCount)
         for s in steps { planned[Int(s)] = true }
@@ -80,9 +83,13 @@ public enum ArrayPlanner {
                     + "\(SbatchScript.slurmTime(maxTime)); lower its .resources(time:) or send it to a partition that allows it "
                     + "(.resources(partition:), or slurm.partition in the defaults file)")
             }
+            // A bundle may count on what recorded runs took (never more than declared; not after a TIMEOUT).
+            let learned = key.escalation.time == 0 ? history[rule.name].map { min(step, $0.safeSeconds) } : nil
+            let bundled = step > 0 ? learned ?? step : step
             return GroupShape(count: groups[key]!.count, requested: rule.batch.stepsPerTask,
-                              cap: timeCap(step: step, target: limits.bundleTime, maxTime: partition.maxTime),
-                              requestedCap: step > 0 ? partition.maxTime.map { max(1, $0 / step) } ?? .max : .max)
+                              cap: timeCap(step: bundled, target: limits.bundleTime, maxTime: partition.maxTime),
+                              requestedCap: bundled > 0 ? partition.maxTime.map { max(1, $0 / bundled) } ?? .max : .max,
+                              stepSeconds: bundled < step ? bundled : nil)
         }
         let bundle = bundleSizes(shapes, budget: limits.taskBudget)
         let tasks = zip(shapes, bundle).reduce(0) { $0 + ($1.0.count + $1.1 - 1) / $1.1 }
@@ -106,7 +113,7 @@ public enum ArrayPlanner {
                     for s in task { arrayOf[Int(s)] = Int32(index); taskOf[Int(s)] = Int32(t) }
                 }
                 arrays.append(JobArray(index: index, rule: key.rule, tasks: slice, dependencies: [], externalJobIDs: [],
-                                       escalation: key.escalation))
+                                       escalation: key.escalation, stepSeconds: bundle[g] > 1 ? shapes[g].stepSeconds : nil))
             }
         }
         for a in arrays.indices {
@@ -154,6 +161,8 @@ public enum ArrayPlanner {
         var requested: Int
         var cap: Int
         var requestedCap: Int
+        /// Per-step seconds learned from recorded runs, when below the declared limit.
+        var stepSeconds: Int? = nil
     }
 
     /// Steps per task for each group: every group keeps at most T tasks (bundling the largest rules

@@ -38,7 +38,7 @@ public struct PlanCost: Equatable, Sendable {
             if byRule[name] == nil { order.append(name) }
             line.steps += array.stepCount
             if r.timeSeconds > 0, let sum = line.requestedCoreHours {
-                let taskHours = Double(r.timeSeconds * array.stepsPerTask) / 3600
+                let taskHours = Double((array.stepSeconds ?? r.timeSeconds) * array.stepsPerTask) / 3600
                 line.requestedCoreHours = sum + Double(array.tasks.count) * taskHours * cores
                 if r.nodes > 1 { line.nodeHours = (line.nodeHours ?? 0) + Double(array.tasks.count * r.nodes) * taskHours }
             } else {

@@ -47,8 +47,9 @@ public enum SbatchScript {
         header.append("--cpus-per-task=\(resources.cpus)")
         if resources.memoryMB > 0 { header.append("--mem=\(resources.memoryMB)M") }
         if resources.timeSeconds > 0 {
-            // A bundle runs its steps one after another: the task gets the sum of their limits.
-            header.append("--time=\(slurmTime(resources.timeSeconds * max(1, array.stepsPerTask)))")
+            // A bundle runs its steps one after another: the task gets the sum of their limits (or
+            // of what recorded runs show they need).
+            header.append("--time=\(slurmTime((array.stepSeconds ?? resources.timeSeconds) * max(1, array.stepsPerTask)))")
         }
         if let p = resources.partition { header.append("--partition=\(p)") }
         if let a = resources.account { header.append("--account=\(a)") }

@@ -17,8 +17,8 @@ public final class SlurmBackend: Backend {
     let dbuild: String
     public var say: (String) -> Void = { print($0) }
     public var quiet = false
-    /// Mean recorded seconds per step, by rule (for the expected cost).
-    public var expectedSeconds: [String: Double] = [:]
+    /// Recorded runs per rule (expected cost; bundles sized on what steps took).
+    public var history: [String: RuleHistory] = [:]
     /// `--max-core-hours`: a submission asking for more is refused.
     public var maxCoreHours: Double?
     /// Steps out with the scheduler: their array's job id and where their result will appear.
@@ -68,7 +68,7 @@ public final class SlurmBackend: Backend {
         let submitter = try SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
                                        inFlight: inFlight.compactMapValues { $0.jobID.isEmpty ? nil : $0.jobID },
                                        earlierResults: inFlight.compactMapValues(\.result), escalation: escalation,
-                                       expectedSeconds: expectedSeconds, maxCoreHours: maxCoreHours)
+                                       history: history, maxCoreHours: maxCoreHours)
         try submitter.writeFolder()
         let arrays = try submitter.submit(state: state, client: client, attempt: submissionCount)
         let jobIDs = Dictionary(uniqueKeysWithValues: arrays.map { ($0.array, $0.jobID) })

@@ -16,16 +16,17 @@ public final class SlurmSubmitter {
 
     public init(graph: Graph, jobs: [StepJob], limits: SlurmLimits, context: SubmissionContext,
                 inFlight: [Int32: String] = [:], earlierResults: [Int32: String] = [:], escalation: [Int32: Escalation] = [:],
-                expectedSeconds: [String: Double] = [:], maxCoreHours: Double? = nil) throws {
+                history: [String: RuleHistory] = [:], maxCoreHours: Double? = nil) throws {
         self.graph = graph
         self.limits = limits
         self.context = context
         self.jobs = Dictionary(uniqueKeysWithValues: jobs.map { ($0.step, $0) })
         self.earlierResults = earlierResults
         arrays = try ArrayPlanner.plan(graph: graph, steps: jobs.map(\.step).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
-                                   limits: limits, inFlight: inFlight, escalation: escalation, defaults: MachineDefaults.current)
+                                   limits: limits, inFlight: inFlight, escalation: escalation, defaults: MachineDefaults.current,
+                                       history: history)
         cost = PlanCost()                 // resources(of:) needs every stored property set first
-        cost = PlanCost(arrays: arrays, rules: graph.description.rules, resources: resources(of:), expected: expectedSeconds)
+        cost = PlanCost(arrays: arrays, rules: graph.description.rules, resources: resources(of:), expected: history.mapValues(\.meanSeconds))
         if let budget = maxCoreHours, cost.requestedCoreHours > budget {
             throw SlurmPlanError(description: "this plan asks for \(String(format: "%g", cost.requestedCoreHours)) core-hours, more than "
                 + "--max-core-hours \(String(format: "%g", budget)); select less (e.g. one model), or raise the budget\n" + cost.text)
@@ -165,6 +166,7 @@ public final class SlurmSubmitter {
             line += (mpi ? "  nodes \(max(1, r.nodes)) × \(max(1, r.tasksPerNode)) tasks, " : "  ")
                 + "cpus \(r.cpus)" + (r.memoryMB > 0 ? ", mem \(r.memoryMB)M" : "")
                 + (r.timeSeconds > 0 ? ", time \(SbatchScript.slurmTime(r.timeSeconds)) per step" : "")
+                + (array.stepSeconds.map { " (bundled on recorded runs: \(SbatchScript.slurmTime($0)) per step)" } ?? "")
             if array.escalation != Escalation() { line += " (escalated)" }
             let waits = array.dependencies.map { d -> String in
                 switch d {
