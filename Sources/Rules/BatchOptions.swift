@@ -13,6 +13,9 @@ public struct BatchOptions: Equatable, Sendable {
     public var requeue = false
     /// `--open-mode=append`: a requeued task appends to its log instead of truncating it.
     public var appendOutput = false
+    /// A task farm: one array task asks for this many times a step's cpus (and memory) and runs
+    /// this many of its bundle's steps at once. 1: one after another.
+    public var parallel = 1
 
     public init() {}
 }
@@ -32,10 +35,11 @@ extension Rule {
     /// How this rule's steps are submitted to SLURM.
     @discardableResult
     public func slurm(stepsPerTask: Int? = nil, throttle: Int? = nil, retries: Int? = nil, timeFactor: Double? = nil,
-                      memoryFactor: Double? = nil, requeue: Bool? = nil, appendOutput: Bool? = nil, line: Int = #line) -> Rule {
+                      memoryFactor: Double? = nil, requeue: Bool? = nil, appendOutput: Bool? = nil, parallel: Int? = nil,
+                      line: Int = #line) -> Rule {
         let here = Declaration(file: declaration.file, line: line)
         var b = description.batch
-        for (value, name, limit) in [(stepsPerTask, "stepsPerTask", 1_000_000), (throttle, "throttle", 1_000_000), (retries, "retries", 100)] {
+        for (value, name, limit) in [(stepsPerTask, "stepsPerTask", 1_000_000), (throttle, "throttle", 1_000_000), (retries, "retries", 100), (parallel, "parallel", 1024)] {
             if let value, value < 0 || value > limit {
                 here.fail("rule \(description.name): \(name) = \(value) is out of range; use 0 to \(limit)")
             }
@@ -52,6 +56,8 @@ extension Rule {
         b.memoryFactor = memoryFactor ?? b.memoryFactor
         b.requeue = requeue ?? b.requeue
         b.appendOutput = appendOutput ?? b.appendOutput
+        if let parallel, parallel < 1 { here.fail("rule \(description.name): parallel = \(parallel) is out of range; use 1 to 1024") }
+        b.parallel = parallel ?? b.parallel
         description.batch = b
         return self
     }

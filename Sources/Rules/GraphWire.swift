@@ -8,7 +8,7 @@
 // Strings are interned once and referenced by index. A custom binary format because JSON of 10^6
 // steps takes ~30 s to round-trip and this one well under 2 s; the magic carries the version.
 
-private let magic: [UInt8] = Array("DBUILDG5".utf8)
+private let magic: [UInt8] = Array("DBUILDG6".utf8)
 private let noString = UInt32.max
 
 /// Appends little-endian values to a byte buffer.
@@ -101,6 +101,7 @@ extension GraphDescription {
             w.int(b.stepsPerTask); w.int(b.throttle); w.int(b.retries)
             w.u64(b.timeFactor.bitPattern); w.u64(b.memoryFactor.bitPattern)
             w.u8((b.requeue ? 1 : 0) | (b.appendOutput ? 2 : 0))
+            w.int(b.parallel)
             w.u32(UInt32(rule.hdf5Checks.count))
             for check in rule.hdf5Checks {
                 w.u8(check.kind.rawValue)
@@ -174,6 +175,7 @@ extension GraphDescription {
                 let flags = try r.u8()
                 rule.batch.requeue = flags & 1 != 0
                 rule.batch.appendOutput = flags & 2 != 0
+                rule.batch.parallel = max(1, try r.int())
                 let checks = Int(try r.u32())
                 guard checks <= 10_000 else { throw WireReader.Truncated() }
                 for _ in 0..<checks {

@@ -53,8 +53,37 @@ import TestSupport
         var mtimeRule = awkward
         mtimeRule.cutoff = CutoffCheck(inputHashes: nil)
         let plain = TaskStep(name: "R/2", command: "true", outputs: [], log: "l", keepOutputs: false, signature: "0")
-        let manifest = ArrayManifest(submission: "S", projectRoot: "/p", array: 4, rule: "R", tasks: [[awkward, plain], [mtimeRule], []])
+        let manifest = ArrayManifest(submission: "S", projectRoot: "/p", array: 4, rule: "R", tasks: [[awkward, plain], [mtimeRule], []],
+                                     parallel: 16)
         let decoded = try JSONDecoder().decode(ArrayManifest.self, from: Data(manifest.jsonBytes()))
         #expect(decoded == manifest)
+    }
+}
+
+@Suite struct TaskFarmTests {
+    /// `.slurm(parallel: 4)`: a task's 4 steps run at once; the one that fails is the only failure,
+    /// and only its own output is removed.
+    @Test func aFarmRunsItsStepsAtOnceAndFailuresStayPerStep() throws {
+        let project = TemporaryDirectory()
+        let folder = project.path + "/.dbuild/slurm/S"
+        func step(_ i: Int) -> TaskStep {
+            TaskStep(name: "F/\(i)", command: "date +%s%N > {o}; sleep 0.6; date +%s%N >> {o}".replacingOccurrences(of: "{o}", with: "out/\(i).txt")
+                        + (i == 2 ? "; exit 3" : ""),
+                     outputs: ["out/\(i).txt"], log: "logs/F/\(i).log", keepOutputs: false, signature: "0")
+        }
+        try ArrayManifest(submission: "S", projectRoot: project.path, array: 0, rule: "F", tasks: [(0..<4).map(step)], parallel: 4)
+            .write(to: folder)
+        let started = Date()
+        let status = try TaskRunner.run(submission: folder, array: 0, task: 0, stop: StopSignal(), say: { _ in })
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(status == 1)
+        #expect(elapsed < 2.0, "4 steps of 0.6 s side by side, not 2.4 s one after another: \(elapsed) s")
+        let results = Dictionary(uniqueKeysWithValues: StepResult.readAll(from: folder).results.map { ($0.name, $0) })
+        #expect(results.count == 4)
+        #expect(results.filter { !$0.value.succeeded }.map(\.key) == ["F/2"])
+        #expect(!project.exists("out/2.txt") && [0, 1, 3].allSatisfy { project.exists("out/\($0).txt") })
+        let intervals = [0, 1, 3].map { i in (project.read("out/\(i).txt") ?? "").split(separator: "\n").compactMap { Int($0) } }
+        #expect(intervals.allSatisfy { $0.count == 2 } && intervals.map { $0[0] }.max()! < intervals.map { $0[1] }.min()!,
+                "every step started before any ended")
     }
 }

@@ -128,4 +128,25 @@ private func taskSeconds(_ array: JobArray, _ graph: Graph) -> Int {
         #expect(history["mock"] == RuleHistory(runs: 1, meanSeconds: 10, safeSeconds: 15))
         #expect(history["other"] == nil)
     }
+
+    @Test func aFarmAsksForItsParallelStepsTogetherAndRunsThemInRounds() throws {
+        var f = GraphFixture()
+        f.rule("F", parameters: ["i"]) { rule in
+            rule.resources.cpus = 2; rule.resources.memoryMB = 1000; rule.resources.timeSeconds = 600
+            rule.batch.stepsPerTask = 8; rule.batch.parallel = 4
+        }
+        for i in 0..<16 { f.step("F", ["\(i)"], outputs: ["f/\(i)"]) }
+        let graph = try f.graph()
+        let arrays = try ArrayPlanner.plan(graph: graph, steps: graph.topologicalOrder, limits: SlurmLimits())
+        #expect(arrays.count == 1 && arrays[0].tasks.count == 2 && arrays[0].parallel == 4)
+        let context = SubmissionContext(id: "S", projectRoot: "/p", folder: "/p/s", dbuild: "/d")
+        let script = SbatchScript.text(arrays[0], rule: graph.description.rules[0], resources: graph.description.rules[0].resources, context: context)
+        #expect(script.contains("--cpus-per-task=8\n") && script.contains("--mem=4000M\n"), "\(script)")
+        #expect(script.contains("--time=00:20:00\n"), "8 steps in rounds of 4: 2 × 10 minutes")
+        var mpi = GraphFixture()
+        mpi.rule("M", parameters: ["i"]) { $0.resources.nodes = 2; $0.batch.parallel = 4 }
+        mpi.step("M", ["0"], outputs: ["m"])
+        let mpiGraph = try mpi.graph()
+        #expect(throws: SlurmPlanError.self) { try ArrayPlanner.plan(graph: mpiGraph, steps: mpiGraph.topologicalOrder, limits: SlurmLimits()) }
+    }
 }

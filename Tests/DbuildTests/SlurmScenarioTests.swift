@@ -369,3 +369,37 @@ extension SlurmScenarioTests {
         #expect(costed.stdout.contains("Cost:") && costed.stdout.contains("core-h asked"), "\(costed.stdout)")
     }
 }
+
+extension SlurmScenarioTests {
+    /// Issue 12: a task farm on the real SLURM — one array task asking for 4 cpus runs its 4 steps
+    /// side by side (their run times overlap), and the one step that fails is the only failure.
+    @Test func aFarmBundleRunsItsStepsInParallelAndOneFailureStaysItsOwn() throws {
+        let s = try Scenario("empty")
+        try s.write("Datafile", """
+            import Rules
+            Rule("F", over: ["i": 0..<4]) { s in
+                s.outputs = ["f/\\(s.i).txt"]
+                s.recipe = "date +%s%N > {output}; sleep 2; date +%s%N >> {output}; [ {i} != 2 ]"
+            }
+            .resources(time: "10m")
+            .slurm(stepsPerTask: 4, parallel: 4)
+            defaultBackend(.slurm)
+            """)
+        let dry = try s.dbuild("all", "-n")
+        #expect(dry.stdout.contains("dbuild:F  1 task × 4 steps  cpus 1, time 00:10:00 per step, a farm: 4 at once"), "\(dry.stdout)")
+        let run = try s.dbuild("all", "--wait", "--poll-interval", "1")
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("FAILED: F/2") && !run.stdout.contains("FAILED: F/0") && !run.stdout.contains("FAILED: F/1"),
+                "\(run.stdout)")
+        let script = try #require(Self.submissions(s).first.flatMap { s.read(".dbuild/slurm/\($0)/array-0-F.sbatch") })
+        #expect(script.contains("--cpus-per-task=4") && script.contains("--time=00:10:00"), "\(script)")
+        let intervals = [0, 1, 3].map { i in (s.read("f/\(i).txt") ?? "").split(separator: "\n").compactMap { Int($0) } }
+        #expect(intervals.allSatisfy { $0.count == 2 }, "\(intervals)")
+        if intervals.allSatisfy({ $0.count == 2 }) {
+            #expect(intervals.map { $0[0] }.max()! < intervals.map { $0[1] }.min()!, "the steps ran side by side")
+        }
+        #expect(!s.exists("f/2.txt"))
+        let status = try s.dbuild("status")
+        #expect(status.stdout.contains("F/2: failed (exit status 1)"), "\(status.stdout)")
+    }
+}

@@ -15,6 +15,7 @@ import Testing
         rule.batch.stepsPerTask = 8
         rule.batch.throttle = 20
         rule.batch.retries = 2
+        rule.batch.parallel = 16
         rule.batch.timeFactor = 1.5
         rule.batch.requeue = true
         rule.hdf5Checks = [.dataset("kappa", shape: [64, 64], dtype: "float64"), .attribute("seed"), .group("/lc")]

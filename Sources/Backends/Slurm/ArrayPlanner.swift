@@ -31,6 +31,14 @@ public struct JobArray: Equatable, Sendable {
     /// Seconds per step a bundle asks for when recorded runs show the rule's declared limit is
     /// generous (nil: the declared limit).
     public var stepSeconds: Int? = nil
+    /// A task farm: each task asks for this many times a step's cpus and memory and runs this many
+    /// of its steps at once.
+    public var parallel = 1
+
+    /// The time limit one task asks for: its steps in rounds of `parallel`.
+    public func taskSeconds(declared: Int) -> Int {
+        (stepSeconds ?? declared) * ((stepsPerTask + parallel - 1) / max(1, parallel))
+    }
 
     public var stepCount: Int { tasks.reduce(0) { $0 + $1.count } }
     public var stepsPerTask: Int { tasks.map(\.count).max() ?? 0 }
@@ -86,9 +94,15 @@ public enum ArrayPlanner {
             // A bundle may count on what recorded runs took (never more than declared; not after a TIMEOUT).
             let learned = key.escalation.time == 0 ? history[rule.name].map { min(step, $0.safeSeconds) } : nil
             let bundled = step > 0 ? learned ?? step : step
+            let parallel = rule.batch.parallel
+            if parallel > 1 && Launch.taskCount(resources) > 1 {
+                throw SlurmPlanError(description: "rule \(rule.name) (Datafile:\(rule.line)) is a task farm (.slurm(parallel: \(parallel))) "
+                    + "of MPI steps; a farm runs single-node, single-task steps side by side, so drop parallel or the rule's tasks")
+            }
+            func rounds(_ cap: Int) -> Int { cap == .max ? .max : cap * parallel }      // a farm runs `parallel` per round
             return GroupShape(count: groups[key]!.count, requested: rule.batch.stepsPerTask,
-                              cap: timeCap(step: bundled, target: limits.bundleTime, maxTime: partition.maxTime),
-                              requestedCap: bundled > 0 ? partition.maxTime.map { max(1, $0 / bundled) } ?? .max : .max,
+                              cap: rounds(timeCap(step: bundled, target: limits.bundleTime, maxTime: partition.maxTime)),
+                              requestedCap: rounds(bundled > 0 ? partition.maxTime.map { max(1, $0 / bundled) } ?? .max : .max),
                               stepSeconds: bundled < step ? bundled : nil)
         }
         let bundle = bundleSizes(shapes, budget: limits.taskBudget)
@@ -113,7 +127,8 @@ public enum ArrayPlanner {
                     for s in task { arrayOf[Int(s)] = Int32(index); taskOf[Int(s)] = Int32(t) }
                 }
                 arrays.append(JobArray(index: index, rule: key.rule, tasks: slice, dependencies: [], externalJobIDs: [],
-                                       escalation: key.escalation, stepSeconds: bundle[g] > 1 ? shapes[g].stepSeconds : nil))
+                                       escalation: key.escalation, stepSeconds: bundle[g] > 1 ? shapes[g].stepSeconds : nil,
+                                       parallel: min(graph.description.rules[key.rule].batch.parallel, bundle[g])))
             }
         }
         for a in arrays.indices {

@@ -18,7 +18,9 @@ extension ArrayManifest {
             }
             out.raw("]")
         }
-        out.raw("]}")
+        out.raw("]")
+        if let parallel { out.raw(",\"parallel\":\(parallel)") }
+        out.raw("}")
         return out.bytes
     }
 }

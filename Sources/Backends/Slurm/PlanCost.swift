@@ -33,19 +33,19 @@ public struct PlanCost: Equatable, Sendable {
         for array in arrays {
             let name = descriptions[array.rule].name
             let r = resources(array)
-            let cores = Double(max(1, r.cpus) * max(1, r.nodes) * max(1, r.tasksPerNode))
+            let cores = Double(max(1, r.cpus) * max(1, r.nodes) * max(1, r.tasksPerNode) * array.parallel)
             var line = byRule[name] ?? Rule(name: name, steps: 0, requestedCoreHours: 0, nodeHours: nil, expectedCoreHours: nil)
             if byRule[name] == nil { order.append(name) }
             line.steps += array.stepCount
             if r.timeSeconds > 0, let sum = line.requestedCoreHours {
-                let taskHours = Double((array.stepSeconds ?? r.timeSeconds) * array.stepsPerTask) / 3600
+                let taskHours = Double(array.taskSeconds(declared: r.timeSeconds)) / 3600
                 line.requestedCoreHours = sum + Double(array.tasks.count) * taskHours * cores
                 if r.nodes > 1 { line.nodeHours = (line.nodeHours ?? 0) + Double(array.tasks.count * r.nodes) * taskHours }
             } else {
                 line.requestedCoreHours = nil
             }
             if let mean = expected[name] {
-                line.expectedCoreHours = (line.expectedCoreHours ?? 0) + Double(array.stepCount) * mean / 3600 * cores
+                line.expectedCoreHours = (line.expectedCoreHours ?? 0) + Double(array.stepCount) * mean / 3600 * cores / Double(array.parallel)
             }
             byRule[name] = line
         }

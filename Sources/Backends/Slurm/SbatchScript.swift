@@ -44,12 +44,13 @@ public enum SbatchScript {
                       "--kill-on-invalid-dep=yes"]
         if resources.nodes > 1 { header.append("--nodes=\(resources.nodes)") }
         if resources.nodes > 1 || resources.tasksPerNode > 1 { header.append("--ntasks-per-node=\(resources.tasksPerNode)") }
-        header.append("--cpus-per-task=\(resources.cpus)")
-        if resources.memoryMB > 0 { header.append("--mem=\(resources.memoryMB)M") }
+        // A farm runs `parallel` steps at once: it asks for their cpus and memory together.
+        header.append("--cpus-per-task=\(resources.cpus * array.parallel)")
+        if resources.memoryMB > 0 { header.append("--mem=\(resources.memoryMB * array.parallel)M") }
         if resources.timeSeconds > 0 {
-            // A bundle runs its steps one after another: the task gets the sum of their limits (or
-            // of what recorded runs show they need).
-            header.append("--time=\(slurmTime((array.stepSeconds ?? resources.timeSeconds) * max(1, array.stepsPerTask)))")
+            // A bundle runs its steps one after another (a farm, in rounds): the task gets the sum of
+            // their limits (or of what recorded runs show they need).
+            header.append("--time=\(slurmTime(array.taskSeconds(declared: resources.timeSeconds)))")
         }
         if let p = resources.partition { header.append("--partition=\(p)") }
         if let a = resources.account { header.append("--account=\(a)") }

@@ -69,7 +69,8 @@ public final class SlurmSubmitter {
             // sbatch does not create the folder of --output; without it the task fails before it starts.
             try FileManager.default.createDirectory(atPath: "\(context.projectRoot)/logs/\(rule.name)", withIntermediateDirectories: true)
             let manifest = ArrayManifest(submission: context.id, projectRoot: context.projectRoot, array: array.index,
-                                         rule: rule.name, tasks: array.tasks.map { $0.map(taskStep) })
+                                         rule: rule.name, tasks: array.tasks.map { $0.map(taskStep) },
+                                         parallel: array.parallel > 1 ? array.parallel : nil)
             try manifest.write(to: context.folder)
             let script = SbatchScript.text(array, rule: rule, resources: resources(of: array), context: context)
             try writeAtomically(Data(script.utf8), to: context.folder + "/" + SbatchScript.fileName(array, rule: rule.name))
@@ -167,6 +168,7 @@ public final class SlurmSubmitter {
                 + "cpus \(r.cpus)" + (r.memoryMB > 0 ? ", mem \(r.memoryMB)M" : "")
                 + (r.timeSeconds > 0 ? ", time \(SbatchScript.slurmTime(r.timeSeconds)) per step" : "")
                 + (array.stepSeconds.map { " (bundled on recorded runs: \(SbatchScript.slurmTime($0)) per step)" } ?? "")
+            if array.parallel > 1 { line += ", a farm: \(array.parallel) at once" }
             if array.escalation != Escalation() { line += " (escalated)" }
             let waits = array.dependencies.map { d -> String in
                 switch d {

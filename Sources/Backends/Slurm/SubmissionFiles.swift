@@ -44,6 +44,8 @@ public struct ArrayManifest: Codable, Equatable, Sendable {
     public var array: Int
     public var rule: String
     public var tasks: [[TaskStep]]
+    /// A task farm: how many of a task's steps run at once (nil or 1: one after another).
+    public var parallel: Int? = nil
 
     public static func path(folder: String, array: Int) -> String { "\(folder)/array-\(array).json" }
 

@@ -2,12 +2,22 @@ import Foundation
 import Targets
 
 /// `dbuild exec <submission> <array> <task>`: what one array task does on a compute node. For each
-/// of the task's steps in turn: a step whose needed steps did not succeed (or whose input is
-/// missing) is not run and reported blocked; a step that runs only if what it reads changed and
-/// finds it unchanged is not run and reported unchanged; otherwise its recipe runs, its outputs are
-/// checked, and a failed attempt's touched outputs are removed (never the ones it did not touch).
-/// One result file per step. Never touches the state store.
+/// of the task's steps: a step whose needed steps did not succeed (or whose input is missing) is not
+/// run and reported blocked; a step that runs only if what it reads changed and finds it unchanged
+/// is not run and reported unchanged; otherwise its recipe runs, its outputs are checked, and a
+/// failed attempt's touched outputs are removed (never the ones it did not touch). Steps run one
+/// after another, or — a task farm, `.slurm(parallel: N)` — up to N at once in the task's
+/// allocation. One result file per step. Never touches the state store.
 public enum TaskRunner {
+    /// A step's recipe, running.
+    private struct Attempt {
+        let position: Int
+        let step: TaskStep
+        let before: OutputSnapshot
+        let marker: String
+        let started: Date
+    }
+
     /// Returns the exit status for the array task: 0 when every step succeeded or was unchanged.
     public static func run(submission folder: String, array: Int, task: Int, stop: StopSignal,
                            say: (String) -> Void = { print($0) }) throws -> Int32 {
@@ -17,78 +27,120 @@ public enum TaskRunner {
         }
         let fileSystem = DiskFileSystem(root: manifest.projectRoot)
         let host = ProcessInfo.processInfo.hostName
-        var environment = ChildProcess.currentEnvironment()
+        let baseEnvironment = ChildProcess.currentEnvironment()
+        let steps = manifest.tasks[task]
+        let width = max(1, manifest.parallel ?? 1)
         var allSucceeded = true
-        for (position, step) in manifest.tasks[task].enumerated() {
-            if stop.isSet { return 143 }
-            func report(exit: Int, missing: [String] = [], seconds: Double = 0, kind: String? = nil, note: String? = nil) throws {
-                try StepResult(name: step.name, array: array, task: task, exitStatus: exit, missingOutputs: missing,
-                               seconds: seconds, host: host, finishedAt: Date().timeIntervalSince1970, kind: kind, note: note)
-                    .write(to: folder, position: position)
+        var running: [Int32: Attempt] = [:]
+        var next = 0
+
+        func report(_ position: Int, exit: Int, missing: [String] = [], seconds: Double = 0, kind: String? = nil, note: String? = nil) throws {
+            try StepResult(name: steps[position].name, array: array, task: task, exitStatus: exit, missingOutputs: missing,
+                           seconds: seconds, host: host, finishedAt: Date().timeIntervalSince1970, kind: kind, note: note)
+                .write(to: folder, position: position)
+        }
+        func removeTouched(_ attempt: Attempt) {
+            if !attempt.step.keepOutputs { attempt.before.touched(attempt.step.outputs, in: fileSystem).forEach(fileSystem.removeFile) }
+        }
+        /// The scheduler is ending this task (time limit, preemption, scancel): stop the recipes, leave
+        /// nothing half-made and no result; their markers tell dbuild they started.
+        func stopAll() -> Int32 {
+            for pid in running.keys { kill(-pid, SIGTERM) }
+            let deadline = Date().addingTimeInterval(3)
+            while !running.isEmpty && Date() < deadline {
+                for (pid, _) in stop.waitForEvents(until: deadline) { if let attempt = running.removeValue(forKey: pid) { removeTouched(attempt) } }
             }
-            // A requeued or preempted task runs again from its first step: steps it already settled
-            // (result written, outputs present) are not run twice.
-            if let earlier = StepResult.read(from: folder, array: array, task: task, position: position),
-               earlier.satisfiesDependents, step.outputs.allSatisfy({ fileSystem.status($0) != nil }) {
-                continue
+            for (pid, attempt) in running { kill(-pid, SIGKILL); removeTouched(attempt) }
+            return 143
+        }
+
+        while next < steps.count || !running.isEmpty {
+            while running.count < width && next < steps.count {
+                if stop.isSet { return stopAll() }
+                let position = next
+                next += 1
+                let step = steps[position]
+                // A requeued or preempted task runs again from its first step: steps it already
+                // settled (result written, outputs present) are not run twice.
+                if let earlier = StepResult.read(from: folder, array: array, task: task, position: position),
+                   earlier.satisfiesDependents, step.outputs.allSatisfy({ fileSystem.status($0) != nil }) {
+                    continue
+                }
+                let check = ProductCheck(minimumBytes: step.minimumBytes ?? 0)
+                if let why = blocker(of: step, in: fileSystem) {
+                    say("dbuild: \(step.name) not run: \(why)")
+                    try report(position, exit: 0, kind: "blocked", note: why)
+                    allSucceeded = false
+                    continue
+                }
+                if let cutoff = step.cutoff,
+                   cutoff.reasonToRun(inputs: step.inputs ?? [], outputs: step.outputs, check: check, in: fileSystem) == nil {
+                    say("dbuild: \(step.name) not run: what it reads is unchanged since its last build")
+                    try report(position, exit: 0, kind: "unchanged", note: "what it reads is unchanged since its last build")
+                    continue
+                }
+                for path in step.outputs + [step.log] { fileSystem.createParentDirectories(of: path) }
+                let before = OutputSnapshot(step.outputs, in: fileSystem)
+                let marker = StartMarker.path(folder, array: array, task: task, position: position)
+                try StartMarker(before: before, startedAt: Date().timeIntervalSince1970).write(marker)
+                let pid = try ChildProcess.spawn(["/bin/sh", "-c", step.command], workingDirectory: manifest.projectRoot,
+                                                 outputPath: fileSystem.absolute(step.log),
+                                                 environment: environment(for: step, rule: manifest.rule, base: baseEnvironment))
+                running[pid] = Attempt(position: position, step: step, before: before, marker: marker, started: Date())
+                Thread.detachNewThread { stop.post(pid: pid, exit: ChildProcess.wait(pid)) }
             }
-            let check = ProductCheck(minimumBytes: step.minimumBytes ?? 0)
-            if let why = blocker(of: step, in: fileSystem) {
-                say("dbuild: \(step.name) not run: \(why)")
-                try report(exit: 0, kind: "blocked", note: why)
-                allSucceeded = false
-                continue
+            if running.isEmpty { continue }
+            let events = stop.waitForEvents(until: nil)
+            for (pid, exit) in events {
+                guard let attempt = running.removeValue(forKey: pid) else { continue }
+                // A recipe that finished is reported even if the scheduler's stop comes right after:
+                // its products are whole, and a requeued task then skips it instead of remaking them.
+                if exit != .exited(0) {
+                    if endedBySignal(exit) {
+                        // SLURM signals every process of the task at once: the recipe may die before
+                        // our own handler has run. Give the stop request a moment to arrive.
+                        let deadline = Date().addingTimeInterval(2)
+                        while !stop.isSet && Date() < deadline { _ = stop.waitForEvents(until: deadline) }
+                    }
+                    if stop.isSet {
+                        removeTouched(attempt)
+                        return stopAll()
+                    }
+                }
+                let status: Int
+                switch exit {
+                case .exited(let code): status = Int(code)
+                case .signaled(let signal): status = 128 + Int(signal)
+                }
+                let check = ProductCheck(minimumBytes: attempt.step.minimumBytes ?? 0)
+                let missing = attempt.step.outputs.filter { check.problem(fileSystem.status($0), path: $0) != nil }
+                if status != 0 || !missing.isEmpty {
+                    allSucceeded = false
+                    removeTouched(attempt)
+                }
+                try report(attempt.position, exit: status, missing: missing, seconds: Date().timeIntervalSince(attempt.started))
+                unlink(attempt.marker)
             }
-            if let cutoff = step.cutoff,
-               cutoff.reasonToRun(inputs: step.inputs ?? [], outputs: step.outputs, check: check, in: fileSystem) == nil {
-                say("dbuild: \(step.name) not run: what it reads is unchanged since its last build")
-                try report(exit: 0, kind: "unchanged", note: "what it reads is unchanged since its last build")
-                continue
-            }
-            for path in step.outputs + [step.log] { fileSystem.createParentDirectories(of: path) }
-            let before = OutputSnapshot(step.outputs, in: fileSystem)
-            let marker = StartMarker.path(folder, array: array, task: task, position: position)
-            try StartMarker(before: before, startedAt: Date().timeIntervalSince1970).write(marker)
-            func removeTouched() {
-                if !step.keepOutputs { before.touched(step.outputs, in: fileSystem).forEach(fileSystem.removeFile) }
-            }
-            environment["DBUILD_STEP"] = step.name
-            environment["DBUILD_RULE"] = manifest.rule
-            environment["DBUILD_ATTEMPT"] = nil
-            environment["DBUILD_PREVIOUS_EXIT"] = nil
-            if let attempt = step.attempt {
-                // SLURM reruns a requeued (preempted) task itself: that is another attempt, too.
-                let restarts = Int(ProcessInfo.processInfo.environment["SLURM_RESTART_COUNT"] ?? "") ?? 0
-                environment["DBUILD_ATTEMPT"] = String(attempt + restarts)
-                environment["DBUILD_PREVIOUS_EXIT"] = restarts > 0 ? "requeued by the scheduler (preempted, or its node failed)"
-                    : step.previousExit ?? ""
-            }
-            let started = Date()
-            let ended: ChildExit
-            do {
-                ended = try runRecipe(step, root: manifest.projectRoot, log: fileSystem.absolute(step.log),
-                                      environment: environment, stop: stop)
-            } catch let stopped as StoppedByScheduler {
-                // The scheduler is ending this task (time limit, preemption, scancel): leave nothing
-                // half-made and no result; the marker tells dbuild the step started.
-                _ = stopped
-                removeTouched()
-                return 143
-            }
-            let status: Int
-            switch ended {
-            case .exited(let code): status = Int(code)
-            case .signaled(let signal): status = 128 + Int(signal)
-            }
-            let missing = step.outputs.filter { check.problem(fileSystem.status($0), path: $0) != nil }
-            if status != 0 || !missing.isEmpty {
-                allSucceeded = false
-                removeTouched()
-            }
-            try report(exit: status, missing: missing, seconds: Date().timeIntervalSince(started))
-            unlink(marker)
+            if stop.isSet && !running.isEmpty { return stopAll() }
         }
         return allSucceeded ? 0 : 1
+    }
+
+    /// The recipe's environment: the step's name and rule, and a checkpointing step's attempt.
+    private static func environment(for step: TaskStep, rule: String, base: [String: String]) -> [String: String] {
+        var environment = base
+        environment["DBUILD_STEP"] = step.name
+        environment["DBUILD_RULE"] = rule
+        environment["DBUILD_ATTEMPT"] = nil
+        environment["DBUILD_PREVIOUS_EXIT"] = nil
+        if let attempt = step.attempt {
+            // SLURM reruns a requeued (preempted) task itself: that is another attempt, too.
+            let restarts = Int(base["SLURM_RESTART_COUNT"] ?? "") ?? 0
+            environment["DBUILD_ATTEMPT"] = String(attempt + restarts)
+            environment["DBUILD_PREVIOUS_EXIT"] = restarts > 0 ? "requeued by the scheduler (preempted, or its node failed)"
+                : step.previousExit ?? ""
+        }
+        return environment
     }
 
     /// Why a step cannot run yet: a needed step did not succeed (its result is missing, says it
@@ -107,38 +159,6 @@ public enum TaskRunner {
             return "blocked: its input \(missing) is missing"
         }
         return nil
-    }
-
-    struct StoppedByScheduler: Error {}
-
-    /// Runs the recipe in its own process group; throws when the scheduler stops the task meanwhile.
-    private static func runRecipe(_ step: TaskStep, root: String, log: String, environment: [String: String],
-                                  stop: StopSignal) throws -> ChildExit {
-        let pid = try ChildProcess.spawn(["/bin/sh", "-c", step.command], workingDirectory: root, outputPath: log,
-                                         environment: environment)
-        Thread.detachNewThread { stop.post(pid: pid, exit: ChildProcess.wait(pid)) }
-        var ended: ChildExit?
-        while ended == nil {
-            let events = stop.waitForEvents(until: nil)
-            if let event = events.first(where: { $0.pid == pid }) { ended = event.exit; break }
-            if stop.isSet {
-                kill(-pid, SIGTERM)
-                _ = stop.waitForEvents(until: Date().addingTimeInterval(3))
-                kill(-pid, SIGKILL)
-                throw StoppedByScheduler()
-            }
-        }
-        // A recipe that finished is reported even if the scheduler's stop comes right after: its
-        // products are whole, and a requeued task then skips it instead of remaking them.
-        if ended! == .exited(0) { return ended! }
-        if endedBySignal(ended!) {
-            // SLURM signals every process of the task at once: the recipe may die before our own
-            // handler has run. Give the stop request a moment to arrive.
-            let deadline = Date().addingTimeInterval(2)
-            while !stop.isSet && Date() < deadline { _ = stop.waitForEvents(until: deadline) }
-        }
-        if stop.isSet { throw StoppedByScheduler() }
-        return ended!
     }
 
     static func endedBySignal(_ exit: ChildExit) -> Bool {
