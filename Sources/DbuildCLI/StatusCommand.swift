@@ -73,6 +73,7 @@ struct StatusCommand: ParsableCommand {
             }
             if recent.count > 10 { print("  … and \(recent.count - 10) more") }
         }
+        printCoreHoursUsed(state: state, graph: graph, rules: order)
         let waiting = blocked.filter { selected.contains($0.key) && tracked[$0.key] == nil && failures[$0.key] == nil
             && reasons[graph.step(named: $0.key) ?? 0] != nil }.sorted { $0.key < $1.key }
         if !waiting.isEmpty {
@@ -80,5 +81,17 @@ struct StatusCommand: ParsableCommand {
             for (name, record) in waiting.prefix(10) { print("  \(name): \(record.blocker)") }
             if waiting.count > 10 { print("  … and \(waiting.count - 10) more") }
         }
+    }
+
+    /// Core-hours the selected rules' recorded runs used: seconds × the cores a step of the rule holds.
+    private func printCoreHoursUsed(state: StateStore, graph: Graph, rules: [String]) {
+        guard let used = try? state.runSecondsByRule(), !used.isEmpty else { return }
+        var parts: [String] = []
+        for name in rules {
+            guard let (seconds, runs) = used[name], let rule = graph.description.rules.first(where: { $0.name == name }) else { continue }
+            let cores = Double(Launch.localCPUs(rule.resources))
+            parts.append("\(name) \(String(format: "%.2f", seconds * cores / 3600)) (\(runs) run\(runs == 1 ? "" : "s"))")
+        }
+        if !parts.isEmpty { print("\nCore-hours used by recorded runs (run time × the rule's cores): " + parts.joined(separator: ", ")) }
     }
 }

@@ -47,4 +47,13 @@ extension StateStore {
         }
         return runs
     }
+
+    /// Seconds spent running each rule's steps, over every recorded run (failed ones included: they
+    /// used the cores too), and how many runs.
+    public func runSecondsByRule() throws -> [String: (seconds: Double, runs: Int)] {
+        let query = try database.prepare("SELECT rule, SUM(finished_at - started_at), COUNT(*) FROM step_runs GROUP BY rule")
+        var result: [String: (Double, Int)] = [:]
+        while try query.step() { result[query.string(0)] = (max(0, query.double(1)), Int(query.int64(2))) }
+        return result
+    }
 }

@@ -178,6 +178,8 @@ private func downstream(of steps: Set<String>) -> Set<String> {
         #expect(row("P") == ["P", "2", "1", "0", "0", "0", "0", "1", "0"], "\(status.stdout)")
         #expect(row("R") == ["R", "6", "0", "0", "0", "1", "0", "0", "5"], "\(status.stdout)")
         #expect(status.stdout.contains("R/m1/1: failed (exit status 3)"))
+        #expect(status.stdout.contains("Core-hours used by recorded runs (run time × the rule's cores): P 0.00 (2 runs), C 0.00 (2 runs), R 0.00 (1 run)"),
+                "\(status.stdout)")
         #expect(status.stdout.contains("log: logs/R/m1/1.log"))
     }
 
