@@ -42,13 +42,33 @@ public enum TaskRunner {
         func removeTouched(_ attempt: Attempt) {
             if !attempt.step.keepOutputs { attempt.before.touched(attempt.step.outputs, in: fileSystem).forEach(fileSystem.removeFile) }
         }
+        /// A recipe ended: its outputs checked, a failed attempt's touched outputs removed, its result written.
+        func finish(_ attempt: Attempt, _ exit: ChildExit) throws {
+            let status: Int
+            switch exit {
+            case .exited(let code): status = Int(code)
+            case .signaled(let signal): status = 128 + Int(signal)
+            }
+            let check = ProductCheck(minimumBytes: attempt.step.minimumBytes ?? 0)
+            let missing = attempt.step.outputs.filter { check.problem(fileSystem.status($0), path: $0) != nil }
+            if status != 0 || !missing.isEmpty {
+                allSucceeded = false
+                removeTouched(attempt)
+            }
+            try report(attempt.position, exit: status, missing: missing, seconds: Date().timeIntervalSince(attempt.started))
+            unlink(attempt.marker)
+        }
         /// The scheduler is ending this task (time limit, preemption, scancel): stop the recipes, leave
-        /// nothing half-made and no result; their markers tell dbuild they started.
-        func stopAll() -> Int32 {
+        /// nothing half-made and no result; their markers tell dbuild they started. A recipe that
+        /// finished meanwhile is reported like any other: its products are whole.
+        func stopAll() throws -> Int32 {
             for pid in running.keys { kill(-pid, SIGTERM) }
             let deadline = Date().addingTimeInterval(3)
             while !running.isEmpty && Date() < deadline {
-                for (pid, _) in stop.waitForEvents(until: deadline) { if let attempt = running.removeValue(forKey: pid) { removeTouched(attempt) } }
+                for (pid, exit) in stop.waitForEvents(until: deadline) {
+                    guard let attempt = running.removeValue(forKey: pid) else { continue }
+                    if exit == .exited(0) { try finish(attempt, exit) } else { removeTouched(attempt) }
+                }
             }
             for (pid, attempt) in running { kill(-pid, SIGKILL); removeTouched(attempt) }
             return 143
@@ -56,7 +76,7 @@ public enum TaskRunner {
 
         while next < steps.count || !running.isEmpty {
             while running.count < width && next < steps.count {
-                if stop.isSet { return stopAll() }
+                if stop.isSet { return try stopAll() }
                 let position = next
                 next += 1
                 let step = steps[position]
@@ -104,24 +124,12 @@ public enum TaskRunner {
                     }
                     if stop.isSet {
                         removeTouched(attempt)
-                        return stopAll()
+                        return try stopAll()
                     }
                 }
-                let status: Int
-                switch exit {
-                case .exited(let code): status = Int(code)
-                case .signaled(let signal): status = 128 + Int(signal)
-                }
-                let check = ProductCheck(minimumBytes: attempt.step.minimumBytes ?? 0)
-                let missing = attempt.step.outputs.filter { check.problem(fileSystem.status($0), path: $0) != nil }
-                if status != 0 || !missing.isEmpty {
-                    allSucceeded = false
-                    removeTouched(attempt)
-                }
-                try report(attempt.position, exit: status, missing: missing, seconds: Date().timeIntervalSince(attempt.started))
-                unlink(attempt.marker)
+                try finish(attempt, exit)
             }
-            if stop.isSet && !running.isEmpty { return stopAll() }
+            if stop.isSet && !running.isEmpty { return try stopAll() }
         }
         return allSucceeded ? 0 : 1
     }
