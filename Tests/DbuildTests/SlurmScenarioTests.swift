@@ -403,3 +403,22 @@ extension SlurmScenarioTests {
         #expect(status.stdout.contains("F/2: failed (exit status 1)"), "\(status.stdout)")
     }
 }
+
+extension SlurmScenarioTests {
+    /// `dbuild cancel` on a built project: queued steps never started and running ones had not
+    /// written yet — every product on disk survives, byte-identical, and the steps stay to run.
+    @Test func cancellingASubmissionOverBuiltProductsLosesNone() throws {
+        let s = try Scenario("lensing-chain")
+        #expect(try s.dbuild("all").status == 0)
+        let before = Self.products(s, Self.chainOutputs)
+        try s.editDatafile(replacing: "s.recipe = \"cat {inputs} > {output}\"", with: "s.recipe = \"sleep 30; cat {inputs} > {output}\"")
+        let submit = try s.dbuild("all", "--backend", "slurm")
+        #expect(submit.stdout.contains("submitted 9 steps"), "C, R and S are stale (their recipe changed upstream): \(submit.stdout)")
+        let cancel = try s.dbuild("cancel")
+        #expect(cancel.status == 0 && cancel.stdout.contains("Cancelled"), "\(cancel.stdout)\(cancel.stderr)")
+        sleep(8)                                          // the running tasks are stopped by SLURM (KillWait 5 s)
+        #expect(try s.dbuild("status").status == 0)
+        #expect(Self.products(s, Self.chainOutputs) == before, "no product lost or changed")
+        #expect(try s.dbuild("all", "-n").stdout.contains("C/m1"), "the cancelled steps stay to run")
+    }
+}
