@@ -1,14 +1,50 @@
 import Foundation
+import Backends
 
-/// One writer per project: `.dbuild/lock`, held with flock for the life of the process. The kernel
-/// releases it when dbuild dies, however it dies, so a killed run never leaves a lock to clear by
-/// hand; the pid written into the file only names the holder in messages.
+/// One writer per project, on every machine that shares the project folder. Two locks, both held
+/// for the life of the process:
+/// - `.dbuild/lock` with flock: the kernel releases it when dbuild dies, however it dies, so on one
+///   machine a killed run never leaves a lock to clear by hand.
+/// - `.dbuild/lock.host`, a `HostLock` (a file created exclusively, with a heartbeat): flock is
+///   node-local on some parallel filesystems, and a continuation job on a compute node must never
+///   write the state while a dbuild on the login node does.
+/// Environment: DBUILD_LOCK_STALE_SECONDS (a holder on another machine without a heartbeat for this
+/// long is dead; default 120), DBUILD_LOCK_HEARTBEAT_SECONDS (default 15), DBUILD_LOCK_FLOCK=0 (skip
+/// flock, as on a filesystem where it is unreliable; the tests use it), DBUILD_HOST (the host name
+/// written into the lock; for tests).
 enum ProjectLock {
     nonisolated(unsafe) private static var descriptor: Int32 = -1
+    nonisolated(unsafe) private static var hostLock: HostLock?
 
     static func acquire(in dotDbuild: String, wait: Bool) throws {
         try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true)
-        let path = dotDbuild + "/lock"
+        let environment = ProcessInfo.processInfo.environment
+        if environment["DBUILD_LOCK_FLOCK"] != "0" { try takeFlock(dotDbuild + "/lock", wait: wait) }
+        let lock = HostLock(path: dotDbuild + "/lock.host", host: environment["DBUILD_HOST"] ?? HostLock.hostName(),
+                            staleAfter: environment["DBUILD_LOCK_STALE_SECONDS"].flatMap(Double.init) ?? 120,
+                            heartbeat: environment["DBUILD_LOCK_HEARTBEAT_SECONDS"].flatMap(Double.init) ?? 15)
+        let holder: LockHolder?
+        do { holder = try lock.tryAcquire() } catch { throw DbuildFailure.setup("\(error)") }
+        if let holder {
+            guard wait else { throw busy(holder, lock) }
+            try? lock.acquire { holder, age in
+                FileHandle.standardError.write(Data(("dbuild: waiting for the dbuild with pid \(holder.pid) on \(holder.host) to finish "
+                    + "in this project (its heartbeat is \(Int(age)) s old; a holder silent for \(Int(lock.staleAfter)) s is "
+                    + "taken over)…\n").utf8))
+            }
+        }
+        lock.onLost = { holder in
+            FileHandle.standardError.write(Data(("dbuild: the project lock was taken over by "
+                + (holder.map { "pid \($0.pid) on \($0.host)" } ?? "another dbuild")
+                + " (this dbuild's heartbeat was not seen for \(Int(lock.staleAfter)) s); stopping without writing more state\n").utf8))
+            _exit(75)
+        }
+        lock.startHeartbeat()
+        hostLock = lock
+        atexit { ProjectLock.hostLock?.release() }
+    }
+
+    private static func takeFlock(_ path: String, wait: Bool) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DbuildFailure.setup("cannot open \(path): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -30,5 +66,13 @@ enum ProjectLock {
         let text = "\(getpid())\n"
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
         descriptor = fd
+    }
+
+    private static func busy(_ holder: LockHolder, _ lock: HostLock) -> DbuildFailure {
+        let age = Int(lock.current()?.age ?? 0)
+        return DbuildFailure.busy("another dbuild (pid \(holder.pid) on \(holder.host)) is working in this project "
+            + "(heartbeat \(age) s ago); wait for it to finish (or run with --wait-lock to wait here), or stop it "
+            + "(on \(holder.host): kill \(holder.pid)) and run again. A holder that died is taken over once its heartbeat "
+            + "is \(Int(lock.staleAfter)) s old")
     }
 }

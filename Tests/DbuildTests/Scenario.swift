@@ -135,7 +135,7 @@ final class Scenario {
         var result: [String: String] = [:]
         let enumerator = FileManager.default.enumerator(atPath: path)!
         while let relative = enumerator.nextObject() as? String {
-            if relative.hasPrefix(".dbuild/datafile") || relative == ".dbuild/lock" { continue }
+            if relative.hasPrefix(".dbuild/datafile") || relative.hasPrefix(".dbuild/lock") { continue }
             let full = path + "/" + relative
             let attributes = try FileManager.default.attributesOfItem(atPath: full)
             guard attributes[.type] as? FileAttributeType == .typeRegular else { continue }
