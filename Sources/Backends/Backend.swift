@@ -102,8 +102,12 @@ public protocol Backend: AnyObject {
     /// Whether `job` may start now besides `batch` (those about to start with it).
     func hasRoom(for job: StepJob, besides batch: [StepJob]) -> Bool
     /// Starts a batch of jobs; `stop` is the signal the next wait listens on. A job that cannot
-    /// start is reported by the next wait.
-    func start(_ jobs: [StepJob], stop: StopSignal) throws
+    /// start is reported by the next wait. Returns the steps it left for later (a scheduler's queue
+    /// has no room for them now): the engine takes them back, untouched.
+    @discardableResult
+    func start(_ jobs: [StepJob], stop: StopSignal) throws -> [Int32]
+    /// Whether it takes more steps now (a scheduler with a wave out takes the next when it ends).
+    var takesMoreSteps: Bool { get }
     /// Steps started (or adopted) and not reported yet.
     var outstanding: Int { get }
     /// Waits until steps end (or a stop is asked for, which a local backend passes on to its
@@ -112,4 +116,8 @@ public protocol Backend: AnyObject {
     func waitForOutcomes(stop: StopSignal) throws -> [StepOutcome]?
     /// After a failed attempt: seconds until the step is run again, or nil to give up on it.
     func retryDelay(after outcome: StepOutcome, attempt: Int) -> Double?
+}
+
+extension Backend {
+    public var takesMoreSteps: Bool { true }
 }

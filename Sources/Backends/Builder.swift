@@ -15,6 +15,8 @@ public struct BuildSummary: Equatable, Sendable {
     public var notStarted = 0
     /// Handed to a scheduler that runs them without this process (no --wait).
     public var submitted = 0
+    /// Left for a later wave (the queue had no room): a continuation job, or this process, submits them.
+    public var deferred = 0
     public var interrupted = false
     public var failures: [String] = []
     /// Steps whose products another recipe overwrote during the build (remade next run).
@@ -88,7 +90,7 @@ public final class Builder {
         if stop.isSet { summary.interrupted = true }
         if summary.ran > 0 && backend.runsStepsHere { distrustProductsWrittenBehindTheirSteps() }
         summary.blocked = plan.blocked.count
-        summary.notStarted = max(0, summary.planned - summary.ran - summary.cutOff - summary.blocked - summary.submitted)
+        summary.notStarted = max(0, summary.planned - summary.ran - summary.cutOff - summary.blocked - summary.submitted - summary.deferred)
         try? state.saveHashes(scanner.hashes.takeFresh())
     }
 
@@ -98,13 +100,18 @@ public final class Builder {
         while true {
             if stop.isSet { feeding = false }
             releaseDueRetries()
-            if feeding {
+            if feeding && backend.takesMoreSteps {
                 let batch = backend.ordersStepsItself ? takeForScheduler() : takeReady(&held, backend)
                 if !batch.isEmpty {
-                    willStart(batch, backend)
-                    try backend.start(batch, stop: stop)
+                    // Steps run here are marked running before they start (a crash then finds them);
+                    // a scheduler's are recorded with its submission, and some may be left for later.
+                    if backend.runsStepsHere { willStart(batch, backend) }
+                    let later = try backend.start(batch, stop: stop)
+                    if !backend.runsStepsHere { willStart(batch, backend, except: Set(later)) }
+                    for step in later { plan.giveBack(step) }
+                    summary.deferred = later.count
                 }
-            } else {
+            } else if !feeding {
                 held = nil
             }
             if backend.outstanding == 0 && held == nil && retryAt.isEmpty { break }
@@ -312,7 +319,8 @@ public final class Builder {
         return ["DBUILD_ATTEMPT": String((previous?.count ?? 0) + 1), "DBUILD_PREVIOUS_EXIT": previous?.lastEnd ?? ""]
     }
 
-    private func willStart(_ jobs: [StepJob], _ backend: Backend) {
+    private func willStart(_ jobs: [StepJob], _ backend: Backend, except later: Set<Int32> = []) {
+        let jobs = later.isEmpty ? jobs : jobs.filter { !later.contains($0.step) }
         do {
             if backend.runsStepsHere {
                 try state.markStarted(jobs.map(\.name), at: Date().timeIntervalSince1970, before: jobs.map(\.before))

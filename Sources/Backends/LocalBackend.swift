@@ -50,7 +50,7 @@ public final class LocalBackend: Backend {
             && usedMemory + batch.reduce(0) { $0 + $1.resources.memoryMB } + job.resources.memoryMB <= memoryMB
     }
 
-    public func start(_ jobs: [StepJob], stop: StopSignal) throws {
+    public func start(_ jobs: [StepJob], stop: StopSignal) throws -> [Int32] {
         for job in jobs {
             var env = environment
             env["DBUILD_STEP"] = job.name
@@ -70,6 +70,7 @@ public final class LocalBackend: Backend {
                 immediate.append(StepOutcome(step: job.step, end: .couldNotStart("\(error)"), before: job.before))
             }
         }
+        return []
     }
 
     /// Waits for at least one recipe to end (or a deadline, or a stop: then every recipe is stopped

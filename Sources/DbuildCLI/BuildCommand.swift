@@ -35,8 +35,12 @@ struct BuildCommand: ParsableCommand {
     var emitOnly: String?
     @Option(help: ArgumentHelp("slurm: refuse a plan that asks for more core-hours than this.", valueName: "hours"))
     var maxCoreHours: Double?
+    @Option(help: .hidden) var continueWave: String?
 
     func validate() throws {
+        if continueWave != nil && (dryRun || wait || emitOnly != nil || !targets.isEmpty) {
+            throw ValidationError("--continue-wave is for a wave's continuation job; it takes no targets, -n, --wait or --emit-only")
+        }
         if let jobs, jobs < 1 { throw ValidationError("-j needs a positive number of steps, e.g. -j 4") }
         if pollInterval < 1 { throw ValidationError("--poll-interval is in seconds and at least 1; the default is 30") }
         if let maxCoreHours, maxCoreHours <= 0 { throw ValidationError("--max-core-hours needs a positive number of hours, e.g. --max-core-hours 5000") }
@@ -45,13 +49,22 @@ struct BuildCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         let project = try Project(options: self.project)
-        let chosen = backend ?? BackendChoice(rawValue: project.graph.description.defaultBackend) ?? .local
+        let continuation = try continueWave.map(WaveContinuation.init(folder:))
+        let chosen = continuation != nil ? .slurm : backend ?? BackendChoice(rawValue: project.graph.description.defaultBackend) ?? .local
         let writes = !dryRun && emitOnly == nil
         if writes {
             try project.lock()
             try project.stopLeftoverRecipes(quiet: quiet)
         }
-        let (_, needed) = try project.select(targets)
+        if let continuation {
+            if continuation.wasCancelled {
+                print("dbuild: wave \(continuation.next.wave + 1) not submitted: dbuild cancel stopped the chain")
+                return
+            }
+            print("dbuild: wave \(continuation.next.wave + 1): \(continuation.next.steps.count) step\(continuation.next.steps.count == 1 ? "" : "s") "
+                  + "left by wave \(continuation.next.wave)")
+        }
+        let (_, needed) = try project.select(continuation?.next.steps.filter { project.graph.step(named: $0) != nil } ?? targets)
         // Steps a batch scheduler still has: never planned twice.
         // Decide with a read-only view: a refused build (missing source, unknown target) must leave
         // the state file exactly as it was. One view serves both questions unless the SLURM refresh
@@ -62,8 +75,18 @@ struct BuildCommand: ParsableCommand {
         let inFlight = project.jobIDs(tracked)
         let scanner = try project.scanner(state: hadSubmissions && writes ? try project.openState(readOnly: true) : view,
                                           forced: alwaysMake)
-        let reasons = try project.scan(scanner, needed: needed)
+        var reasons = try project.scan(scanner, needed: needed)
         keepUntilExit(project, scanner)
+        if let continuation {
+            let (kept, blocked) = continuation.restrict(reasons, graph: project.graph, inFlight: inFlight)
+            reasons = kept
+            if !blocked.isEmpty {
+                try project.openState(readOnly: false).recordBlocked(blocked, at: Date().timeIntervalSince1970)
+                print("dbuild: \(blocked.count) step\(blocked.count == 1 ? "" : "s") not submitted: "
+                      + blocked.prefix(5).map { "\($0.name) (\($0.blocker))" }.joined(separator: "; ")
+                      + (blocked.count > 5 ? "; …" : ""))
+            }
+        }
         let plan = Plan(graph: project.graph, reasons: Project.excluding(Set(inFlight.keys), from: reasons))
         let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }
         if dryRun || emitOnly != nil {
@@ -110,6 +133,8 @@ struct BuildCommand: ParsableCommand {
                 slurm.quiet = quiet
                 slurm.history = RuleHistory.of(scanner.records)
                 slurm.maxCoreHours = maxCoreHours
+                slurm.datafile = project.datafile
+                slurm.wave = (continuation?.next.wave ?? 0) + 1
                 backend = slurm
             } else {
                 let parallelism = jobs ?? LocalBackend.machineCores

@@ -17,8 +17,10 @@ struct CancelCommand: ParsableCommand {
         let selected = Set(roots.map(project.graph.name))
         let state = try project.openState(readOnly: false)
         let report = try project.refreshSubmissions()
+        let chain = try stopWaveChain(state)
         let doomed = report.inFlight.values.filter { selected.contains($0.name) }
         guard !doomed.isEmpty else {
+            if chain > 0 { return }
             print("Nothing to cancel: no selected step is queued or running.")
             return
         }
@@ -37,5 +39,28 @@ struct CancelCommand: ParsableCommand {
             try state.markSubmissionFinished(submission)
         }
         print("Cancelled \(doomed.count) step\(doomed.count == 1 ? "" : "s") (\(ids.count) array task\(ids.count == 1 ? "" : "s")).")
+    }
+
+    /// Stops the continuation jobs that would submit later waves: each submission's folder is marked
+    /// first (a continuation that starts anyway submits nothing), then its job is cancelled.
+    /// Returns how many steps will not be submitted.
+    private func stopWaveChain(_ state: StateStore) throws -> Int {
+        let chain = WaveChain.continuations(of: try state.loadSubmissions(activeOnly: false))
+            .filter { !FileManager.default.fileExists(atPath: NextWave.cancelledPath($0.submission.folder)) }
+        guard !chain.isEmpty else { return 0 }
+        let live = Set(try SlurmClient().queue().filter(\.status.isLive).map(\.status.jobID))
+        var left = 0
+        var jobs: [String] = []
+        for (submission, next) in chain where live.contains(next.jobID!) {
+            let marker = NextWave.cancelledPath(submission.folder)
+            try writeAtomically(Data("cancelled by dbuild cancel\n".utf8), to: marker)
+            jobs.append(next.jobID!)
+            left = next.steps.count
+        }
+        guard !jobs.isEmpty else { return 0 }
+        try SlurmClient().cancel(jobs)
+        print("Stopped the wave chain (job\(jobs.count == 1 ? "" : "s") \(jobs.joined(separator: ", "))): the \(left) step\(left == 1 ? "" : "s") "
+              + "left for later waves are not submitted; dbuild all --backend slurm submits them")
+        return left
     }
 }

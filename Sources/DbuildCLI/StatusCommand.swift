@@ -81,6 +81,17 @@ struct StatusCommand: ParsableCommand {
             for (name, record) in waiting.prefix(10) { print("  \(name): \(record.blocker)") }
             if waiting.count > 10 { print("  … and \(waiting.count - 10) more") }
         }
+        printWaves(try readOnly.loadSubmissions(activeOnly: false))
+    }
+
+    /// Where a campaign submitted in waves stands: the wave out and the job that submits the next.
+    private func printWaves(_ submissions: [SubmissionRecord]) {
+        guard let newest = submissions.last, WaveChain.wave(of: newest.folder) > 1 || NextWave.read(newest.folder) != nil else { return }
+        var live: [String: String] = [:]
+        if NextWave.read(newest.folder)?.jobID != nil, let queue = try? SlurmClient().queue() {
+            for (task, _) in queue where task.isLive { live[task.jobID] = task.state }
+        }
+        for line in WaveChain.statusLines(submissions, live: live) { print("\nWaves: " + line) }
     }
 
     /// Core-hours the selected rules' recorded runs used: seconds × the cores a step of the rule holds.

@@ -18,7 +18,7 @@ final class SlurmBuild {
         state = try StateStore(path: directory.path + "/state.db")
     }
 
-    func run(onSlurm: Bool = true) throws -> BuildSummary {
+    func run(onSlurm: Bool = true, wait: Bool = true) throws -> BuildSummary {
         let fileSystem = DiskFileSystem(root: directory.path)
         let scanner = StalenessScanner(graph: graph, statuses: FileStatusCache(graph: graph, fileSystem: fileSystem),
                                        hashes: ContentHashes(fileSystem: fileSystem, cache: try state.loadHashCache()),
@@ -29,7 +29,7 @@ final class SlurmBuild {
         builder.quiet = true
         let backend: Backend
         if onSlurm {
-            let slurmBackend = SlurmBackend(graph: graph, state: state, client: slurm, policy: SlurmPolicy(pollInterval: 0.01), wait: true,
+            let slurmBackend = SlurmBackend(graph: graph, state: state, client: slurm, policy: SlurmPolicy(pollInterval: 0.01), wait: wait,
                                             projectRoot: directory.path, submissionsFolder: directory.path + "/.dbuild/slurm",
                                             dbuild: "/usr/bin/false")
             slurmBackend.quiet = true
@@ -58,7 +58,7 @@ final class SlurmBuild {
 
 /// Two realizations: plane → conversion → two ray-tracing runs each; one summary over all runs.
 /// P/r<i> fails while the file `broken-r<i>` exists, and once if `flaky-r<i>` exists.
-private func twoRealizations(policy: Staleness = .hash, retries: Int = 0) -> GraphFixture {
+func twoRealizations(policy: Staleness = .hash, retries: Int = 0) -> GraphFixture {
     var f = GraphFixture()
     f.rule("P", parameters: ["r"], staleness: policy) { $0.batch.retries = retries }
     f.rule("C", parameters: ["r"], staleness: policy)

@@ -25,7 +25,7 @@ public final class FakeBackend: Backend {
     public func hasRoom(for job: StepJob, besides batch: [StepJob]) -> Bool { batch.isEmpty && pending.isEmpty }
     public func retryDelay(after outcome: StepOutcome, attempt: Int) -> Double? { nil }
 
-    public func start(_ jobs: [StepJob], stop: StopSignal) throws {
+    public func start(_ jobs: [StepJob], stop: StopSignal) throws -> [Int32] {
         for job in jobs {
             ran.append(job.name)
             if failingAtLaunch.contains(job.name) {
@@ -38,6 +38,7 @@ public final class FakeBackend: Backend {
             let exit: ChildExit = failing.contains(job.name) ? .exited(1) : .exited(0)
             pending.append(StepOutcome(step: job.step, end: .finished(exit), seconds: 0.01, before: job.before))
         }
+        return []
     }
 
     public func waitForOutcomes(stop: StopSignal) throws -> [StepOutcome]? {

@@ -44,7 +44,8 @@ public struct JobArray: Equatable, Sendable {
     public var stepsPerTask: Int { tasks.map(\.count).max() ?? 0 }
 }
 
-/// A plan SLURM would refuse: a step longer than its partition allows, or more tasks than may be queued.
+/// A plan SLURM would refuse: a step longer than its partition allows, a farm of MPI steps. (A plan
+/// with more tasks than may be queued goes in waves: `Waves`.)
 public struct SlurmPlanError: Error, CustomStringConvertible {
     public let description: String
 }
@@ -106,12 +107,6 @@ public enum ArrayPlanner {
                               stepSeconds: bundled < step ? bundled : nil)
         }
         let bundle = bundleSizes(shapes, budget: limits.taskBudget)
-        let tasks = zip(shapes, bundle).reduce(0) { $0 + ($1.0.count + $1.1 - 1) / $1.1 }
-        if tasks > limits.hardTaskLimit {
-            throw SlurmPlanError(description: "this plan needs \(tasks) array tasks even with short steps bundled, more than the "
-                + "\(limits.hardTaskLimit) this cluster lets you queue (\(limits.maxSubmitJobs != nil ? "MaxSubmitJobs" : "MaxJobCount")); "
-                + "submit part of it at a time (e.g. dbuild RT/model7 --backend slurm), or raise slurm.bundleTime")
-        }
         var arrays: [JobArray] = []
         var arrayOf = [Int32](repeating: -1, count: graph.stepCount)
         var taskOf = [Int32](repeating: -1, count: graph.stepCount)

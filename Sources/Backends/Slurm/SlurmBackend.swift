@@ -53,8 +53,18 @@ public final class SlurmBackend: Backend {
     public var outstanding: Int { inFlight.count }
     public func hasRoom(for job: StepJob, besides batch: [StepJob]) -> Bool { true }
 
-    public func start(_ jobs: [StepJob], stop: StopSignal) throws {
-        guard !jobs.isEmpty else { return }
+    /// A wave is out and steps wait for room: the next wave is taken when it has ended.
+    private var waveOut = false
+    /// Set by a continuation job: the wave this process submits (the first is 1).
+    public var wave = 1
+    /// The Datafile a continuation job evaluates (absolute).
+    public var datafile = ""
+
+    public var takesMoreSteps: Bool { !waveOut || inFlight.isEmpty }
+
+    public func start(_ jobs: [StepJob], stop: StopSignal) throws -> [Int32] {
+        guard !jobs.isEmpty else { return [] }
+        if waveOut { wave += 1 }                     // waiting here: the wave before has ended
         // Steps of one batch with different escalations go to arrays of their own (the planner groups them).
         let base = SlurmSubmitter.newID(now: now())
         var id = base
@@ -68,8 +78,15 @@ public final class SlurmBackend: Backend {
         let submitter = try SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
                                        inFlight: inFlight.compactMapValues { $0.jobID.isEmpty ? nil : $0.jobID },
                                        earlierResults: inFlight.compactMapValues(\.result), escalation: escalation,
-                                       history: history, maxCoreHours: maxCoreHours)
+                                       history: history, maxCoreHours: maxCoreHours, queued: inFlight.count, continuation: !wait)
         try submitter.writeFolder()
+        try WaveChain.markWave(wave, in: context.folder)
+        let later = submitter.deferred
+        if !later.isEmpty && !wait {
+            // Written before anything is submitted: a wave whose continuation never reached the
+            // queue is still described, and `status` says how to go on.
+            try NextWave(wave: wave, steps: later.map { graph.name(Int($0)) }).write(to: context.folder)
+        }
         let arrays = try submitter.submit(state: state, client: client, attempt: submissionCount)
         let jobIDs = Dictionary(uniqueKeysWithValues: arrays.map { ($0.array, $0.jobID) })
         for job in jobs {
@@ -77,8 +94,34 @@ public final class SlurmBackend: Backend {
                 inFlight[job.step] = (jobID, submitter.resultPaths[job.step])
             }
         }
-        say("submitted \(jobs.count) step\(jobs.count == 1 ? "" : "s") as \(arrays.count) job array\(arrays.count == 1 ? "" : "s") ("
+        let count = jobs.count - later.count
+        say("submitted \(count) step\(count == 1 ? "" : "s") as \(arrays.count) job array\(arrays.count == 1 ? "" : "s") ("
             + arrays.map { "\($0.rule): \($0.jobID)" }.joined(separator: ", ") + "); scripts in .dbuild/slurm/\(id)")
+        waveOut = !later.isEmpty
+        if !later.isEmpty {
+            if wait {
+                say("\(later.count) more step\(later.count == 1 ? "" : "s") wait for room in the queue: submitted when this wave ends")
+            } else {
+                try submitContinuation(after: arrays, context: context, left: later.count)
+            }
+        }
+        return later
+    }
+
+    /// The small job that submits the next wave once every array of this one has ended.
+    private func submitContinuation(after arrays: [SubmittedArray], context: SubmissionContext, left: Int) throws {
+        let resources = MachineDefaults.current.apply(to: Resources())
+        let script = NextWave.script(context: context, datafile: datafile, wave: wave, partition: resources.partition,
+                                     maxTime: limits.partition(resources.partition).maxTime)
+        try writeAtomically(Data(script.utf8), to: context.folder + "/" + NextWave.scriptName())
+        let id = try client.submit(script: NextWave.scriptName(), dependency: "--dependency=afterany:" + arrays.map(\.jobID).joined(separator: ":"),
+                                   comment: "dbuild:\(context.id):next-wave", in: context.folder)
+        if var next = NextWave.read(context.folder) {
+            next.jobID = id
+            try next.write(to: context.folder)
+        }
+        say("wave \(wave): \(left) more step\(left == 1 ? "" : "s") follow in later waves; job \(id) submits the next once this wave "
+            + "has ended (dbuild status shows the waves; dbuild cancel stops the chain)")
     }
 
     public func waitForOutcomes(stop: StopSignal) throws -> [StepOutcome]? {

@@ -16,22 +16,34 @@ public final class SlurmSubmitter {
 
     public init(graph: Graph, jobs: [StepJob], limits: SlurmLimits, context: SubmissionContext,
                 inFlight: [Int32: String] = [:], earlierResults: [Int32: String] = [:], escalation: [Int32: Escalation] = [:],
-                history: [String: RuleHistory] = [:], maxCoreHours: Double? = nil) throws {
+                history: [String: RuleHistory] = [:], maxCoreHours: Double? = nil, queued: Int = 0, continuation: Bool = true) throws {
         self.graph = graph
         self.limits = limits
         self.context = context
         self.jobs = Dictionary(uniqueKeysWithValues: jobs.map { ($0.step, $0) })
         self.earlierResults = earlierResults
-        arrays = try ArrayPlanner.plan(graph: graph, steps: jobs.map(\.step).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
+        let planned = try ArrayPlanner.plan(graph: graph, steps: jobs.map(\.step).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
                                    limits: limits, inFlight: inFlight, escalation: escalation, defaults: MachineDefaults.current,
                                        history: history)
+        // More tasks than may be queued: the first wave now, the rest later (a continuation job
+        // submits them, itself one job, and it runs while it submits the next).
+        let tasks = planned.reduce(0) { $0 + $1.tasks.count }
+        if tasks > limits.taskBudget - queued {
+            (arrays, deferred) = Waves.cut(planned, room: limits.taskBudget - queued - (continuation ? 2 : 0))
+        } else {
+            (arrays, deferred) = (planned, [])
+        }
         cost = PlanCost()                 // resources(of:) needs every stored property set first
-        cost = PlanCost(arrays: arrays, rules: graph.description.rules, resources: resources(of:), expected: history.mapValues(\.meanSeconds))
+        // The cost and the budget are the whole plan's, every wave included.
+        cost = PlanCost(arrays: planned, rules: graph.description.rules, resources: resources(of:), expected: history.mapValues(\.meanSeconds))
         if let budget = maxCoreHours, cost.requestedCoreHours > budget {
             throw SlurmPlanError(description: "this plan asks for \(String(format: "%g", cost.requestedCoreHours)) core-hours, more than "
                 + "--max-core-hours \(String(format: "%g", budget)); select less (e.g. one model), or raise the budget\n" + cost.text)
         }
     }
+
+    /// Steps of the plan left for later waves (none when the plan fits the queue).
+    public let deferred: [Int32]
 
     /// Core-hours and node-hours the plan asks for.
     public private(set) var cost: PlanCost
@@ -157,6 +169,11 @@ public final class SlurmSubmitter {
             + "\(tasks) array task\(tasks == 1 ? "" : "s") (cluster limits: MaxArraySize \(limits.maxArraySize), "
             + "MaxJobCount \(limits.maxJobCount); at most \(limits.taskBudget) tasks queued)\n"
             + "Limits planned under:\n" + limits.describedLines.map { "  " + $0 + "\n" }.joined()
+        if !deferred.isEmpty {
+            out += "Waves: the plan needs more tasks than may be queued at once; this wave submits the arrays below "
+                + "(\(steps) step\(steps == 1 ? "" : "s")), and the other \(deferred.count) step\(deferred.count == 1 ? "" : "s") follow in later "
+                + "waves, each submitted by a small continuation job once the wave before it has ended (nobody needs to stay logged in)\n"
+        }
         let width = arrays.map { rules[$0.rule].name.count }.max() ?? 0
         for array in arrays {
             let rule = rules[array.rule]

@@ -1,0 +1,129 @@
+import Foundation
+import Rules
+import Targets
+
+/// A plan larger than what may be queued goes in waves: the first arrays (in plan order, so every
+/// step's upstream steps come before it) up to the queue's room, the rest later — submitted by a
+/// small continuation job that runs dbuild again once the wave has ended, or by a dbuild that waits.
+public enum Waves {
+    /// The arrays of the first wave (the last one possibly cut short) and the steps left for later.
+    /// Arrays are ordered by depth, so a prefix never needs a step it leaves out.
+    public static func cut(_ arrays: [JobArray], room: Int) -> (wave: [JobArray], deferred: [Int32]) {
+        var wave: [JobArray] = []
+        var deferred: [Int32] = []
+        var left = max(1, room)
+        for var array in arrays {
+            if left == 0 {
+                deferred += array.tasks.joined()
+                continue
+            }
+            if array.tasks.count > left {
+                deferred += array.tasks[left...].joined()
+                array.tasks = Array(array.tasks[..<left])
+            }
+            left -= array.tasks.count
+            wave.append(array)
+        }
+        return (wave, deferred)
+    }
+}
+
+/// What a wave leaves to the next: written as `next-wave` into the submission folder before the
+/// continuation job is submitted, read by that job (`dbuild build --continue-wave FOLDER`) and by
+/// `status` and `cancel`. Text: `key value` lines, then the names of the steps left, one per line.
+public struct NextWave: Equatable, Sendable {
+    /// This submission's wave (1 for the first); the continuation submits wave + 1.
+    public var wave: Int
+    /// The continuation job, once sbatch answered.
+    public var jobID: String?
+    /// The steps left for later waves.
+    public var steps: [String]
+
+    public init(wave: Int, jobID: String? = nil, steps: [String]) {
+        self.wave = wave
+        self.jobID = jobID
+        self.steps = steps
+    }
+
+    public static func path(_ folder: String) -> String { folder + "/next-wave" }
+    /// Written by `dbuild cancel`: a continuation that starts anyway submits nothing.
+    public static func cancelledPath(_ folder: String) -> String { folder + "/cancelled" }
+    public static func scriptName() -> String { "next-wave.sbatch" }
+
+    public func write(to folder: String) throws {
+        var text = "wave \(wave)\n" + (jobID.map { "job \($0)\n" } ?? "") + "steps \(steps.count)\n\n"
+        text += steps.joined(separator: "\n") + "\n"
+        try writeAtomically(Data(text.utf8), to: Self.path(folder))
+    }
+
+    public static func read(_ folder: String) -> NextWave? {
+        guard let text = readFile(path(folder)), let blank = text.range(of: "\n\n") else { return nil }
+        var wave: Int?
+        var job: String?
+        for line in text[..<blank.lowerBound].split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            if parts[0] == "wave" { wave = Int(parts[1]) }
+            if parts[0] == "job" { job = parts[1] }
+        }
+        guard let wave else { return nil }
+        return NextWave(wave: wave, jobID: job, steps: text[blank.upperBound...].split(separator: "\n").map(String.init))
+    }
+
+    /// The continuation job: one core, short, waiting (afterany) for every array of its wave; it runs
+    /// the dbuild copy that planned the wave, from the project folder, on the steps left.
+    public static func script(context: SubmissionContext, datafile: String, wave: Int, partition: String?, maxTime: Int?) -> String {
+        let time = min(3600, maxTime ?? 3600)
+        var lines = ["#!/bin/bash",
+                     "# dbuild submission \(context.id): submits wave \(wave + 1) (the steps listed in next-wave) once every "
+                        + "array of wave \(wave) has ended; its own dependency (afterany) is passed by dbuild",
+                     "#SBATCH --job-name=dbuild:next-wave",
+                     "#SBATCH --chdir=\(context.projectRoot)",
+                     "#SBATCH --output=\(context.folder)/next-wave.out",
+                     "#SBATCH --ntasks=1",
+                     "#SBATCH --cpus-per-task=1",
+                     "#SBATCH --time=\(SbatchScript.slurmTime(time))"]
+        if let partition { lines.append("#SBATCH --partition=\(partition)") }
+        lines += ["",
+                  "exec \(RecipeText.quote(context.dbuild)) build --continue-wave \(RecipeText.quote(context.folder)) "
+                    + "-f \(RecipeText.quote(datafile)) --wait-lock"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The waves of the latest submissions, as `status` shows them and `cancel` stops them.
+public enum WaveChain {
+    /// The wave a submission is (1 unless a continuation made it).
+    public static func wave(of folder: String) -> Int {
+        readFile(folder + "/wave").flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            ?? NextWave.read(folder)?.wave ?? 1
+    }
+
+    public static func markWave(_ wave: Int, in folder: String) throws {
+        if wave > 1 { try writeAtomically(Data("\(wave)\n".utf8), to: folder + "/wave") }
+    }
+
+    /// Continuation jobs of recent submissions (newest last), with the submission that queued each.
+    public static func continuations(of submissions: [SubmissionRecord], recent: Int = 20) -> [(submission: SubmissionRecord, next: NextWave)] {
+        submissions.suffix(recent).compactMap { s in NextWave.read(s.folder).flatMap { $0.jobID == nil ? nil : (s, $0) } }
+    }
+
+    /// Lines for `status`: where the chain stands. `live` maps job ids in the queue to their state.
+    public static func statusLines(_ submissions: [SubmissionRecord], live: [String: String]) -> [String] {
+        guard let newest = submissions.last else { return [] }
+        let wave = wave(of: newest.folder)
+        guard let next = NextWave.read(newest.folder), let job = next.jobID else {
+            return wave > 1 ? ["wave \(wave), the last, submitted \(newest.id)"] : []
+        }
+        if FileManager.default.fileExists(atPath: NextWave.cancelledPath(newest.folder)) {
+            return ["wave \(wave) (\(newest.id)); the chain was cancelled: its \(next.steps.count) remaining steps are not submitted "
+                    + "(dbuild all --backend slurm submits them)"]
+        }
+        if let state = live[job] {
+            return ["wave \(wave) (\(newest.id)) is out; job \(job) (\(state)) submits the next \(next.steps.count) step"
+                    + "\(next.steps.count == 1 ? "" : "s") once it has ended"]
+        }
+        return ["wave \(wave) (\(newest.id)): its continuation job \(job) has left the queue without submitting a next wave "
+                + "(its log: \(newest.folder)/next-wave.out); dbuild all --backend slurm submits the \(next.steps.count) steps left"]
+    }
+}
