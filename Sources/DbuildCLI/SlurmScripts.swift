@@ -31,7 +31,11 @@ struct SlurmScripts {
     /// The copy of this dbuild that the project's jobs run (see `DbuildCopy`).
     static func jobsExecutable(_ project: Project) throws -> String {
         do {
-            return try DbuildCopy.install(executablePath(), into: project.dotDbuild)
+            // The Rules module goes with it: a wave's continuation job may have to evaluate the Datafile.
+            let rules = try? DatafileEvaluator.rulesDirectory()
+            let companions = rules.map { ["Modules/Rules.swiftmodule": $0 + "/Modules/Rules.swiftmodule",
+                                          "libRulesStatic.a": $0 + "/libRulesStatic.a"] } ?? [:]
+            return try DbuildCopy.install(executablePath(), into: project.dotDbuild, companions: companions)
         } catch {
             throw DbuildFailure.setup("\(error)")
         }

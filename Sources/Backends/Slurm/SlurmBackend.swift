@@ -78,7 +78,8 @@ public final class SlurmBackend: Backend {
         let submitter = try SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
                                        inFlight: inFlight.compactMapValues { $0.jobID.isEmpty ? nil : $0.jobID },
                                        earlierResults: inFlight.compactMapValues(\.result), escalation: escalation,
-                                       history: history, maxCoreHours: maxCoreHours, queued: inFlight.count, continuation: !wait)
+                                       history: history, maxCoreHours: maxCoreHours, queued: inFlight.count + (wave > 1 && !wait ? 1 : 0),   // a continuation job counts itself
+                                       continuation: !wait)
         try submitter.writeFolder()
         try WaveChain.markWave(wave, in: context.folder)
         let later = submitter.deferred
