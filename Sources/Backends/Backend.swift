@@ -76,6 +76,8 @@ public struct StepOutcome: Sendable {
     public var handedOverAt: Double?
     /// "job 123_4", for messages.
     public var place: String?
+    /// The recipe's peak resident memory (KiB), when the process that ran it could tell.
+    public var peakMemoryKB: Int?
 
     public init(step: Int32, end: StepEnd, seconds: Double = 0, host: String? = nil, before: OutputSnapshot? = nil,
                 signature: UInt64? = nil, handedOverAt: Double? = nil, place: String? = nil) {

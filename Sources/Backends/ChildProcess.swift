@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+import Foundation
 #endif
 import CSpawn
 
@@ -77,15 +77,26 @@ public enum ChildProcess {
     }
 
     /// Blocks until the child ends. Waits for this pid only: other children are not ours to reap.
+    /// Its peak memory is kept for `takePeakMemory`.
     public static func wait(_ pid: pid_t) -> ChildExit {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
             if errno != EINTR { return .exited(127) }
         }
+        peaks.withLock { $0[pid] = Int(usage.ru_maxrss) }
         let signal = status & 0x7f
         if signal == 0 { return .exited((status >> 8) & 0xff) }
         return .signaled(signal)
     }
+
+    /// The largest resident set (KiB) of the ended child or of any process it waited for — a
+    /// recipe's shell and the programs it ran — from the kernel's accounting at `wait`.
+    public static func takePeakMemory(_ pid: pid_t) -> Int? {
+        peaks.withLock { $0.removeValue(forKey: pid) }
+    }
+
+    private static let peaks = Locked<[pid_t: Int]>([:])
 
     /// Runs to completion, capturing stdout and stderr together (for the compiler).
     public static func run(_ arguments: [String], workingDirectory: String? = nil,
@@ -131,5 +142,17 @@ public func readFileBytes(_ path: String) -> [UInt8]? {
         if count == 0 { return bytes }
         if count < 0 { if errno == EINTR { continue }; return nil }
         bytes.append(contentsOf: buffer[0..<count])
+    }
+}
+
+/// A value behind a lock, for state shared with the threads that wait for children.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }

@@ -31,13 +31,16 @@ public enum Launch {
 /// `#` comments): `slurm.account`, `slurm.partition`, `slurm.qos`, `slurm.constraint` (used when a rule
 /// does not set them), `slurm.launcher` (default `srun`), `local.launcher` (default `mpirun --oversubscribe`),
 /// and limits that override what the cluster says: `slurm.maxSubmitJobs`, `slurm.maxArraySize`,
-/// `slurm.maxJobCount`, `slurm.maxTime` and `slurm.bundleTime` (times as in a rule, e.g. `48:00:00`).
+/// `slurm.maxJobCount`, `slurm.maxTime` and `slurm.bundleTime` (times as in a rule, e.g. `48:00:00`),
+/// and `slurm.fitResources = true` (requests from recorded use, for every rule).
 public struct MachineDefaults: Equatable, Sendable {
     public var maxSubmitJobs: Int?
     public var maxArraySize: Int?
     public var maxJobCount: Int?
     public var maxTime: Int?
     public var bundleTime: Int?
+    /// `slurm.fitResources = true`: every rule asks for what its recorded runs used (see `RuleUsage`).
+    public var fitResources = false
     public var account: String?
     public var partition: String?
     public var qos: String?
@@ -65,6 +68,7 @@ public struct MachineDefaults: Equatable, Sendable {
             case "slurm.maxJobCount": d.maxJobCount = Int(parts[1])
             case "slurm.maxTime": d.maxTime = try? parseTime(parts[1])
             case "slurm.bundleTime": d.bundleTime = try? parseTime(parts[1])
+            case "slurm.fitResources": d.fitResources = ["true", "yes", "1"].contains(parts[1].lowercased())
             default: break
             }
         }

@@ -104,8 +104,10 @@ public final class LocalBackend: Backend {
                 usedMemory -= entry.job.resources.memoryMB
                 let end: StepEnd = entry.timedOut ? .timedOut(seconds: entry.job.resources.timeSeconds)
                     : (stop.isSet && !exit.succeeded) ? .stopped : .finished(exit)
-                outcomes.append(StepOutcome(step: entry.job.step, end: end, seconds: now.timeIntervalSince(entry.started),
-                                            before: entry.job.before))
+                var outcome = StepOutcome(step: entry.job.step, end: end, seconds: now.timeIntervalSince(entry.started),
+                                          before: entry.job.before)
+                outcome.peakMemoryKB = ChildProcess.takePeakMemory(pid)
+                outcomes.append(outcome)
             }
             if outcomes.isEmpty { continue }
             if !stopping || running.isEmpty { return outcomes }

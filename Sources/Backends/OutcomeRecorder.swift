@@ -157,6 +157,9 @@ public final class OutcomeRecorder {
         try? state.recordRun(StepRun(build: buildID, name: graph.name(step), rule: graph.rule(of: step).name,
                                      startedAt: startedAt ?? now - outcome.seconds, finishedAt: now,
                                      host: outcome.host ?? host, outcome: kind))
+        if kind == "done", let peak = outcome.peakMemoryKB, outcome.seconds > 0 {
+            try? state.recordUsage(name: graph.name(step), rule: graph.rule(of: step).name, StepUsage(seconds: outcome.seconds, peakKB: peak))
+        }
     }
 
     private func recordFailure(_ outcome: StepOutcome, problem: String, exitStatus: Int) -> Verdict {

@@ -94,7 +94,8 @@ struct BuildCommand: ParsableCommand {
             if chosen == .slurm {
                 do {
                     try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly,
-                                                            history: RuleHistory.of(scanner.records), maxCoreHours: maxCoreHours)
+                                                            history: RuleHistory.of(scanner.records), usage: RuleUsage.of(view),
+                                                            maxCoreHours: maxCoreHours)
                 } catch let error as SlurmPlanError {
                     throw DbuildFailure.usage(error.description)
                 }
@@ -132,6 +133,7 @@ struct BuildCommand: ParsableCommand {
                                          adopted: tracked)
                 slurm.quiet = quiet
                 slurm.history = RuleHistory.of(scanner.records)
+                slurm.usage = RuleUsage.of(state)
                 slurm.maxCoreHours = maxCoreHours
                 slurm.datafile = project.datafile
                 slurm.wave = (continuation?.next.wave ?? 0) + 1

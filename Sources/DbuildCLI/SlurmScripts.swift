@@ -8,7 +8,7 @@ struct SlurmScripts {
     let project: Project
 
     func emit(_ plan: Plan, inFlight: [Int32: String], into emitOnly: String?, history: [String: RuleHistory],
-              maxCoreHours: Double?) throws {
+              usage: [String: RuleUsage], maxCoreHours: Double?) throws {
         let folder = emitOnly.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
             ?? project.dotDbuild + "/slurm/dry-run"
         guard !plan.isEmpty else { return }
@@ -17,7 +17,7 @@ struct SlurmScripts {
                                         folder: folder, dbuild: try Self.jobsExecutable(project))
         let submitter = try SlurmSubmitter(graph: project.graph, jobs: SlurmSubmitter.jobs(for: plan.steps, in: project.graph),
                                        limits: limits, context: context, inFlight: inFlight,
-                                       history: history, maxCoreHours: maxCoreHours)
+                                       history: history, usage: usage, maxCoreHours: maxCoreHours)
         try? FileManager.default.removeItem(atPath: folder + "/results")
         try submitter.writeFolder()
         print("\n" + submitter.planText() + "Scripts: \(folder) (submit.sh submits them in order)"

@@ -16,6 +16,9 @@ public struct BatchOptions: Equatable, Sendable {
     /// A task farm: one array task asks for this many times a step's cpus (and memory) and runs
     /// this many of its bundle's steps at once. 1: one after another.
     public var parallel = 1
+    /// Ask for what recorded runs used (95th percentile plus a margin, never below the most a
+    /// successful run used) instead of the declared memory and time, once a rule has 5 or more.
+    public var fitResources = false
 
     public init() {}
 }
@@ -36,7 +39,7 @@ extension Rule {
     @discardableResult
     public func slurm(stepsPerTask: Int? = nil, throttle: Int? = nil, retries: Int? = nil, timeFactor: Double? = nil,
                       memoryFactor: Double? = nil, requeue: Bool? = nil, appendOutput: Bool? = nil, parallel: Int? = nil,
-                      line: Int = #line) -> Rule {
+                      fitResources: Bool? = nil, line: Int = #line) -> Rule {
         let here = Declaration(file: declaration.file, line: line)
         var b = description.batch
         for (value, name, limit) in [(stepsPerTask, "stepsPerTask", 1_000_000), (throttle, "throttle", 1_000_000), (retries, "retries", 100), (parallel, "parallel", 1024)] {
@@ -58,6 +61,7 @@ extension Rule {
         b.appendOutput = appendOutput ?? b.appendOutput
         if let parallel, parallel < 1 { here.fail("rule \(description.name): parallel = \(parallel) is out of range; use 1 to 1024") }
         b.parallel = parallel ?? b.parallel
+        b.fitResources = fitResources ?? b.fitResources
         description.batch = b
         return self
     }

@@ -100,7 +100,7 @@ extension GraphDescription {
             let b = rule.batch
             w.int(b.stepsPerTask); w.int(b.throttle); w.int(b.retries)
             w.u64(b.timeFactor.bitPattern); w.u64(b.memoryFactor.bitPattern)
-            w.u8((b.requeue ? 1 : 0) | (b.appendOutput ? 2 : 0))
+            w.u8((b.requeue ? 1 : 0) | (b.appendOutput ? 2 : 0) | (b.fitResources ? 4 : 0))
             w.int(b.parallel)
             w.u32(UInt32(rule.hdf5Checks.count))
             for check in rule.hdf5Checks {
@@ -175,6 +175,7 @@ extension GraphDescription {
                 let flags = try r.u8()
                 rule.batch.requeue = flags & 1 != 0
                 rule.batch.appendOutput = flags & 2 != 0
+                rule.batch.fitResources = flags & 4 != 0
                 rule.batch.parallel = max(1, try r.int())
                 let checks = Int(try r.u32())
                 guard checks <= 10_000 else { throw WireReader.Truncated() }

@@ -57,3 +57,33 @@ extension StateStore {
         return result
     }
 }
+
+/// What one successful run of a step used.
+public struct StepUsage: Equatable, Sendable {
+    public var seconds: Double
+    public var peakKB: Int
+
+    public init(seconds: Double, peakKB: Int) {
+        self.seconds = seconds
+        self.peakKB = peakKB
+    }
+}
+
+extension StateStore {
+    /// Keeps what a step's latest successful run used.
+    public func recordUsage(name: String, rule: String, _ usage: StepUsage) throws {
+        let insert = try database.prepare("INSERT OR REPLACE INTO step_usage(name, rule, seconds, peak_kb) VALUES (?, ?, ?, ?)")
+        insert.bind(1, name); insert.bind(2, rule); insert.bind(3, usage.seconds); insert.bind(4, Int64(usage.peakKB))
+        try insert.run()
+    }
+
+    /// Per rule, what its steps' latest successful runs used (empty for a store older than the table).
+    public func loadUsageByRule() -> [String: [StepUsage]] {
+        guard let query = try? database.prepare("SELECT rule, seconds, peak_kb FROM step_usage") else { return [:] }
+        var result: [String: [StepUsage]] = [:]
+        while (try? query.step()) == true {
+            result[query.string(0), default: []].append(StepUsage(seconds: query.double(1), peakKB: Int(query.int64(2))))
+        }
+        return result
+    }
+}

@@ -67,6 +67,8 @@ public struct FailureRecord: Equatable, Sendable {
 // recorded the moment sbatch returns it) and `submitted_steps` (steps handed to the scheduler whose
 // result has not been ingested yet: they must not be submitted twice). `blocked`: steps that did not
 // run because a step they need failed (shown by `status`; cleared when the step succeeds).
+// `step_usage`: each step's last successful run's seconds and peak memory (requests fitted from
+// history); added without a version change — a store without it reads as having no usage.
 // Version 2 added `running.before` and `blocked`; a version-1 file is upgraded when opened for writing.
 private let schemaVersion = 2
 private let schema = """
@@ -88,6 +90,7 @@ CREATE INDEX IF NOT EXISTS step_runs_by_build ON step_runs(build);
 CREATE TABLE IF NOT EXISTS submitted_steps(name TEXT PRIMARY KEY, submission TEXT NOT NULL, array INTEGER NOT NULL,
     task INTEGER NOT NULL, attempt INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocked(name TEXT PRIMARY KEY, blocker TEXT NOT NULL, at REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS step_usage(name TEXT PRIMARY KEY, rule TEXT NOT NULL, seconds REAL NOT NULL, peak_kb INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 /// The state database could not be used; the message says why and what to do.

@@ -19,6 +19,8 @@ public final class SlurmBackend: Backend {
     public var quiet = false
     /// Recorded runs per rule (expected cost; bundles sized on what steps took).
     public var history: [String: RuleHistory] = [:]
+    /// What rules' recorded runs used (dry-run figures; requests fitted where asked).
+    public var usage: [String: RuleUsage] = [:]
     /// `--max-core-hours`: a submission asking for more is refused.
     public var maxCoreHours: Double?
     /// Steps out with the scheduler: their array's job id and where their result will appear.
@@ -78,7 +80,7 @@ public final class SlurmBackend: Backend {
         let submitter = try SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
                                        inFlight: inFlight.compactMapValues { $0.jobID.isEmpty ? nil : $0.jobID },
                                        earlierResults: inFlight.compactMapValues(\.result), escalation: escalation,
-                                       history: history, maxCoreHours: maxCoreHours, queued: inFlight.count + (wave > 1 && !wait ? 1 : 0),   // a continuation job counts itself
+                                       history: history, usage: usage, maxCoreHours: maxCoreHours, queued: inFlight.count + (wave > 1 && !wait ? 1 : 0),   // a continuation job counts itself
                                        continuation: !wait)
         try submitter.writeFolder()
         try WaveChain.markWave(wave, in: context.folder)

@@ -16,12 +16,14 @@ public final class SlurmSubmitter {
 
     public init(graph: Graph, jobs: [StepJob], limits: SlurmLimits, context: SubmissionContext,
                 inFlight: [Int32: String] = [:], earlierResults: [Int32: String] = [:], escalation: [Int32: Escalation] = [:],
-                history: [String: RuleHistory] = [:], maxCoreHours: Double? = nil, queued: Int = 0, continuation: Bool = true) throws {
+                history: [String: RuleHistory] = [:], usage: [String: RuleUsage] = [:], maxCoreHours: Double? = nil,
+                queued: Int = 0, continuation: Bool = true) throws {
         self.graph = graph
         self.limits = limits
         self.context = context
         self.jobs = Dictionary(uniqueKeysWithValues: jobs.map { ($0.step, $0) })
         self.earlierResults = earlierResults
+        self.usage = usage
         let planned = try ArrayPlanner.plan(graph: graph, steps: jobs.map(\.step).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
                                    limits: limits, inFlight: inFlight, escalation: escalation, defaults: MachineDefaults.current,
                                        history: history)
@@ -41,6 +43,9 @@ public final class SlurmSubmitter {
                 + "--max-core-hours \(String(format: "%g", budget)); select less (e.g. one model), or raise the budget\n" + cost.text)
         }
     }
+
+    /// What each rule's recorded runs used (requests fitted from it where the rule asks).
+    public let usage: [String: RuleUsage]
 
     /// Steps of the plan left for later waves (none when the plan fits the queue).
     public let deferred: [Int32]
@@ -68,8 +73,40 @@ public final class SlurmSubmitter {
         return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))-\(getpid())"
     }
 
+    /// What an array's tasks ask for: the rule's request (fitted to recorded use where asked, but
+    /// not after a TIMEOUT or OUT_OF_MEMORY: then the declared figure, escalated), with this
+    /// machine's defaults.
     public func resources(of array: JobArray) -> Resources {
-        MachineDefaults.current.apply(to: array.escalation.apply(to: graph.description.rules[array.rule]))
+        let rule = graph.description.rules[array.rule]
+        var r = array.escalation.apply(to: rule)
+        if array.escalation == Escalation(), rule.batch.fitResources || MachineDefaults.current.fitResources, let used = usage[rule.name] {
+            r = used.fit(r)
+        }
+        return MachineDefaults.current.apply(to: r)
+    }
+
+    /// Per rule with recorded use: what it asks against what its runs used.
+    func usageLines() -> [String] {
+        let rules = graph.description.rules
+        var seen = Set<Int>()
+        var lines: [String] = []
+        for array in arrays where seen.insert(array.rule).inserted {
+            let rule = rules[array.rule]
+            guard let used = usage[rule.name] else { continue }
+            let declared = rule.resources
+            let asked = resources(of: array)
+            var line = "  \(rule.name): declared " + (declared.memoryMB > 0 ? "mem \(declared.memoryMB)M" : "no mem")
+                + ", " + (declared.timeSeconds > 0 ? "time \(SbatchScript.slurmTime(declared.timeSeconds))" : "no time")
+                + "; used (p95 of \(used.runs) run\(used.runs == 1 ? "" : "s")) \(used.p95PeakMB)M, \(SbatchScript.slurmTime(Int(used.p95Seconds.rounded(.up))))"
+                + ", at most \(used.maxPeakMB)M, \(SbatchScript.slurmTime(Int(used.maxSeconds.rounded(.up))))"
+            if asked.memoryMB != declared.memoryMB || asked.timeSeconds != declared.timeSeconds {
+                line += "; asks mem \(asked.memoryMB)M, time \(SbatchScript.slurmTime(asked.timeSeconds)) (fitted)"
+            } else if rule.batch.fitResources || MachineDefaults.current.fitResources, used.runs < RuleUsage.runsToFit {
+                line += "; fitted from \(RuleUsage.runsToFit) runs on"
+            }
+            lines.append(line)
+        }
+        return lines
     }
 
     /// Writes manifests, scripts and submit.sh into the submission folder.
@@ -195,6 +232,10 @@ public final class SlurmSubmitter {
             } + array.externalJobIDs.map { "afterany job \($0)" }
             if !waits.isEmpty { line += "  — " + waits.joined(separator: ", ") }
             out += line + "\n"
+        }
+        let used = usageLines()
+        if !used.isEmpty {
+            out += "Requests against recorded use (.slurm(fitResources: true) asks for what was used):\n" + used.map { $0 + "\n" }.joined()
         }
         return out + cost.text
     }

@@ -76,6 +76,8 @@ public struct StepResult: Codable, Equatable, Sendable {
     public var kind: String? = nil
     /// Why it was not run.
     public var note: String? = nil
+    /// The recipe's peak resident memory in KiB (its processes' largest, from the kernel at wait).
+    public var peakKB: Int? = nil
 
     public var succeeded: Bool { exitStatus == 0 && missingOutputs.isEmpty && kind == nil }
     /// Its dependents may run: it succeeded, or came out unchanged.

@@ -149,6 +149,7 @@ public final class SubmissionTracker {
         var outcome = stepOutcome(step, submission, end)
         outcome?.seconds = result.seconds
         outcome?.host = result.host
+        outcome?.peakMemoryKB = result.peakKB
         return outcome
     }
 

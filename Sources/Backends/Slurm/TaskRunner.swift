@@ -34,16 +34,17 @@ public enum TaskRunner {
         var running: [Int32: Attempt] = [:]
         var next = 0
 
-        func report(_ position: Int, exit: Int, missing: [String] = [], seconds: Double = 0, kind: String? = nil, note: String? = nil) throws {
+        func report(_ position: Int, exit: Int, missing: [String] = [], seconds: Double = 0, peakKB: Int? = nil,
+                    kind: String? = nil, note: String? = nil) throws {
             try StepResult(name: steps[position].name, array: array, task: task, exitStatus: exit, missingOutputs: missing,
-                           seconds: seconds, host: host, finishedAt: Date().timeIntervalSince1970, kind: kind, note: note)
+                           seconds: seconds, host: host, finishedAt: Date().timeIntervalSince1970, kind: kind, note: note, peakKB: peakKB)
                 .write(to: folder, position: position)
         }
         func removeTouched(_ attempt: Attempt) {
             if !attempt.step.keepOutputs { attempt.before.touched(attempt.step.outputs, in: fileSystem).forEach(fileSystem.removeFile) }
         }
         /// A recipe ended: its outputs checked, a failed attempt's touched outputs removed, its result written.
-        func finish(_ attempt: Attempt, _ exit: ChildExit) throws {
+        func finish(_ attempt: Attempt, _ exit: ChildExit, pid: Int32) throws {
             let status: Int
             switch exit {
             case .exited(let code): status = Int(code)
@@ -55,7 +56,8 @@ public enum TaskRunner {
                 allSucceeded = false
                 removeTouched(attempt)
             }
-            try report(attempt.position, exit: status, missing: missing, seconds: Date().timeIntervalSince(attempt.started))
+            try report(attempt.position, exit: status, missing: missing, seconds: Date().timeIntervalSince(attempt.started),
+                       peakKB: ChildProcess.takePeakMemory(pid))
             unlink(attempt.marker)
         }
         /// The scheduler is ending this task (time limit, preemption, scancel): stop the recipes, leave
@@ -67,7 +69,7 @@ public enum TaskRunner {
             while !running.isEmpty && Date() < deadline {
                 for (pid, exit) in stop.waitForEvents(until: deadline) {
                     guard let attempt = running.removeValue(forKey: pid) else { continue }
-                    if exit == .exited(0) { try finish(attempt, exit) } else { removeTouched(attempt) }
+                    if exit == .exited(0) { try finish(attempt, exit, pid: pid) } else { removeTouched(attempt) }
                 }
             }
             for (pid, attempt) in running { kill(-pid, SIGKILL); removeTouched(attempt) }
@@ -127,7 +129,7 @@ public enum TaskRunner {
                         return try stopAll()
                     }
                 }
-                try finish(attempt, exit)
+                try finish(attempt, exit, pid: pid)
             }
             if stop.isSet && !running.isEmpty { return try stopAll() }
         }
