@@ -96,13 +96,10 @@ struct StatusCommand: ParsableCommand {
 
     /// Core-hours the selected rules' recorded runs used: seconds × the cores a step of the rule holds.
     private func printCoreHoursUsed(state: StateStore, graph: Graph, rules: [String]) {
-        guard let used = try? state.runSecondsByRule(), !used.isEmpty else { return }
-        var parts: [String] = []
-        for name in rules {
-            guard let (seconds, runs) = used[name], let rule = graph.description.rules.first(where: { $0.name == name }) else { continue }
-            let cores = Double(Launch.localCPUs(rule.resources))
-            parts.append("\(name) \(String(format: "%.2f", seconds * cores / 3600)) (\(runs) run\(runs == 1 ? "" : "s"))")
-        }
-        if !parts.isEmpty { print("\nCore-hours used by recorded runs (run time × the rule's cores): " + parts.joined(separator: ", ")) }
+        let used = CoreHoursUsed(state: state, graph: graph, rules: rules)
+        guard !used.rows.isEmpty else { return }
+        print("\nCore-hours used by recorded runs (run time × the rule's cores): "
+              + used.rows.map { "\($0.rule) \(String(format: "%.2f", $0.coreHours)) (\($0.runs) run\($0.runs == 1 ? "" : "s"))" }
+                .joined(separator: ", "))
     }
 }

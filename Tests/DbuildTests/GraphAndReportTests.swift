@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Targets
 
 @Suite struct GraphAndReportTests {
     @Test func ruleGraphAsDotAndMermaid() throws {
@@ -51,6 +52,11 @@ import Testing
         #expect(dom.output.contains("<span id=\"complete\">5 complete</span>"))
         #expect(dom.output.contains("<span id=\"failed\">1 failed</span>"))
         #expect(dom.output.contains("something broke"), "the failure's log excerpt")
+        // Core-hours used per rule: every recorded run (6 here, the failed one included) × 1 core.
+        #expect(dom.output.contains("<h2>Core-hours used</h2>") && dom.output.contains("<table id=\"core-hours\">"), "\(dom.output)")
+        let runs = try StateStore(path: s.path + "/.dbuild/state.db", readOnly: true).runSecondsByRule()
+        let totalRuns = runs.values.reduce(0) { $0 + $1.runs }
+        #expect(totalRuns > 0 && dom.output.contains("<th style=\"text-align:left\">total</th><th>\(totalRuns)</th>"), "\(runs)")
         let png = s.path + "/report.png"
         let shot = try runTool(chromium, flags + ["--window-size=1200,1400", "--screenshot=" + png, "file://" + page])
         #expect(shot.status == 0)

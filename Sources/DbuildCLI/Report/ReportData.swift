@@ -17,6 +17,7 @@ struct ReportData {
     var heatmap: [(row: String, cells: [(column: String, counts: [StepCondition: Int])])]
     var runs: [StepRun]
     var failures: [(name: String, message: String, log: String, excerpt: [String])]
+    var coreHours: CoreHoursUsed
 
     var totals: [StepCondition: Int] {
         Dictionary(conditions.map { ($0, 1) }, uniquingKeysWith: +)
@@ -68,6 +69,7 @@ struct ReportData {
             }
         return ReportData(project: project.root, generatedAt: Date(), ruleGraph: RuleGraph(graph: graph, stale: reasons.map { $0 != nil }),
                           conditions: conditions, rowComponent: rowName, columnComponent: columnName, heatmap: heatmap,
-                          runs: try state.loadLatestBuildRuns(), failures: failureList)
+                          runs: try state.loadLatestBuildRuns(), failures: failureList,
+                          coreHours: CoreHoursUsed(state: state, graph: graph, rules: graph.description.rules.map(\.name)))
     }
 }

@@ -35,6 +35,8 @@ enum ReportPage {
         \(timelineSVG(data.runs))
         <h2>Slowest steps</h2>
         \(slowestTable(data.runs))
+        <h2>Core-hours used</h2>
+        \(coreHoursTable(data.coreHours))
         <h2>Failures</h2>
         \(failureBlocks(data))
         <script type="application/json" id="counts">{\(counts)}</script>
@@ -52,6 +54,16 @@ enum ReportPage {
         </body></html>
 
         """
+    }
+
+    /// Per rule: recorded runs and the core-hours they used (run time × the rule's cores).
+    static func coreHoursTable(_ used: CoreHoursUsed) -> String {
+        guard !used.rows.isEmpty else { return "<p class=\"muted\">No recorded runs yet.</p>" }
+        func hours(_ h: Double) -> String { String(format: "%.2f", h) }
+        let rows = used.rows.map { "<tr><td style=\"text-align:left\">\(escape($0.rule))</td><td>\($0.runs)</td><td>\(hours($0.coreHours))</td></tr>" }
+        return "<table id=\"core-hours\"><tr><th>rule</th><th>runs</th><th>core-hours</th></tr>" + rows.joined()
+            + "<tr><th style=\"text-align:left\">total</th><th>\(used.rows.reduce(0) { $0 + $1.runs })</th><th>\(hours(used.total))</th></tr></table>"
+            + "<p class=\"muted\">Run time of every recorded run, failed ones included, × the cores one step of the rule holds.</p>"
     }
 
     static func escape(_ s: String) -> String {
