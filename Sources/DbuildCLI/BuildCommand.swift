@@ -64,7 +64,12 @@ struct BuildCommand: ParsableCommand {
             print("dbuild: wave \(continuation.next.wave + 1): \(continuation.next.steps.count) step\(continuation.next.steps.count == 1 ? "" : "s") "
                   + "left by wave \(continuation.next.wave)")
         }
-        let (_, needed) = try project.select(continuation?.next.steps.filter { project.graph.step(named: $0) != nil } ?? targets)
+        let listed = continuation?.next.steps.filter { project.graph.step(named: $0) != nil }
+        if listed?.isEmpty == true {
+            print("dbuild: nothing to submit: the Datafile no longer has any of the steps wave \(continuation!.next.wave) left")
+            return
+        }
+        let (_, needed) = try project.select(listed ?? targets)
         // Steps a batch scheduler still has: never planned twice.
         // Decide with a read-only view: a refused build (missing source, unknown target) must leave
         // the state file exactly as it was. One view serves both questions unless the SLURM refresh
