@@ -15,9 +15,10 @@ struct SlurmScripts {
         let limits = (try? SlurmClient().limits()) ?? SlurmLimits()
         let context = SubmissionContext(id: emitOnly == nil ? "dry-run" : SlurmSubmitter.newID(), projectRoot: project.root,
                                         folder: folder, dbuild: try Self.jobsExecutable(project))
-        let submitter = try SlurmSubmitter(graph: project.graph, jobs: SlurmSubmitter.jobs(for: plan.steps, in: project.graph),
+        let submitter = try SlurmSubmitter(graph: project.graph, steps: plan.steps,
                                        limits: limits, context: context, inFlight: inFlight,
                                        history: history, usage: usage, maxCoreHours: maxCoreHours)
+        keepUntilExit(submitter)
         try? FileManager.default.removeItem(atPath: folder + "/results")
         try submitter.writeFolder()
         print("\n" + submitter.planText() + "Scripts: \(folder) (submit.sh submits them in order)"

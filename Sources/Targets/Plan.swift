@@ -5,7 +5,8 @@ public final class Plan {
     public let graph: Graph
     /// Steps to run, in topological order.
     public let steps: [Int32]
-    public private(set) var reasons: [Int32: StaleReason]
+    /// Per graph step (nil: not in the plan); dense, since a 10^6-step dry run asks for every one.
+    private let reasonByStep: [StaleReason?]
     private var inPlan: [Bool]
     /// In the plan as made (inPlan loses blocked steps).
     private let planned: [Bool]
@@ -22,17 +23,15 @@ public final class Plan {
     public init(graph: Graph, reasons: [StaleReason?]) {
         self.graph = graph
         var steps: [Int32] = []
-        var stepReasons: [Int32: StaleReason] = [:]
         var inPlan = [Bool](repeating: false, count: graph.stepCount)
         for step in graph.topologicalOrder {
-            if let reason = reasons[Int(step)] {
+            if reasons[Int(step)] != nil {
                 steps.append(step)
-                stepReasons[step] = reason
                 inPlan[Int(step)] = true
             }
         }
         self.steps = steps
-        self.reasons = stepReasons
+        reasonByStep = reasons
         self.inPlan = inPlan
         planned = inPlan
         var waitingOn: [Int32: Int] = [:]
@@ -50,7 +49,7 @@ public final class Plan {
     /// True once every step has finished or been blocked.
     public var isDone: Bool { finishedCount + blocked.count == steps.count }
 
-    public func reason(of step: Int32) -> StaleReason? { reasons[step] }
+    public func reason(of step: Int32) -> StaleReason? { reasonByStep[Int(step)] }
 
     /// Takes the next ready step, oldest first.
     public func nextReady() -> Int32? {
@@ -96,7 +95,7 @@ public final class Plan {
     public func hasFailed(_ step: Int32) -> Bool { fate[Int(step)] == 2 }
     public func isBlocked(_ step: Int32) -> Bool { fate[Int(step)] == 3 }
     public func hasSucceeded(_ step: Int32) -> Bool { fate[Int(step)] == 1 }
-    public func contains(_ step: Int32) -> Bool { reasons[step] != nil }
+    public func contains(_ step: Int32) -> Bool { reasonByStep[Int(step)] != nil }
 
     /// Looks at the ready steps without taking them.
     public var readySteps: ArraySlice<Int32> { readyQueue[readyHead...] }

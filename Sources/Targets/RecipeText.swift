@@ -3,22 +3,28 @@
 /// shell-quoted when it needs to be. Unknown `{...}` is left as written, so awk and shell braces work.
 public enum RecipeText {
     public static func expand(step: Int, in graph: Graph) -> String {
+        let template = graph.recipe(of: step)
+        guard template.contains("{") else { return template }
+        // Only the placeholders the recipe uses are computed: a 10^6-step plan expands every recipe.
         let rule = graph.rule(of: step)
-        let all = graph.inputs(of: step)
         let toolCount = Int(graph.description.toolCounts[step])
-        let inputs = all.dropLast(toolCount), tools = all.suffix(toolCount)
-        var values: [String: String] = [
-            "name": quote(graph.name(step)),
-            "rule": quote(rule.name),
-            "inputs": inputs.map(quote).joined(separator: " "),
-            "outputs": graph.outputs(of: step).map(quote).joined(separator: " "),
-            "tools": tools.map(quote).joined(separator: " "),
-            "input": inputs.first.map(quote) ?? "",
-            "output": graph.outputs(of: step).first.map(quote) ?? "",
-            "tool": tools.first.map(quote) ?? "",
-        ]
-        for (key, value) in zip(rule.parameterNames, graph.parameters(of: step)) { values[key] = quote(value) }
-        return substitute(graph.recipe(of: step), values)
+        func inputs() -> ArraySlice<String> { graph.inputs(of: step).dropLast(toolCount) }
+        func tools() -> ArraySlice<String> { graph.inputs(of: step).suffix(toolCount) }
+        return substitute(template) { key in
+            switch key {
+            case "name": return quote(graph.name(step))
+            case "rule": return quote(rule.name)
+            case "inputs": return inputs().map(quote).joined(separator: " ")
+            case "outputs": return graph.outputs(of: step).map(quote).joined(separator: " ")
+            case "tools": return tools().map(quote).joined(separator: " ")
+            case "input": return inputs().first.map(quote) ?? ""
+            case "output": return graph.outputs(of: step).first.map(quote) ?? ""
+            case "tool": return tools().first.map(quote) ?? ""
+            default:
+                guard let i = rule.parameterNames.firstIndex(where: { $0 == key }) else { return nil }
+                return quote(graph.parameters(of: step)[i])
+            }
+        }
     }
 
     /// The template with every placeholder filled by a plain word: what `sh -n` can check for syntax
@@ -29,21 +35,29 @@ public enum RecipeText {
     }
 
     static func substitute(_ template: String, _ values: [String: String]) -> String {
-        guard template.contains("{") else { return template }
-        var result = ""
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{") {
-            result += rest[..<open]
-            let afterOpen = rest.index(after: open)
-            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = values[String(rest[afterOpen..<close])] {
-                result += value
-                rest = rest[rest.index(after: close)...]
+        substitute(template) { values[String($0)] }
+    }
+
+    static func substitute(_ template: String, _ value: (Substring) -> String?) -> String {
+        // Scans bytes, not Characters: `{` and `}` are ASCII, and a 10^6-step plan expands every recipe.
+        let bytes = Array(template.utf8)
+        guard let first = bytes.firstIndex(of: UInt8(ascii: "{")) else { return template }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + 64)
+        result.append(contentsOf: bytes[..<first])
+        var i = first
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "{"), let close = bytes[(i + 1)...].firstIndex(of: UInt8(ascii: "}")),
+               let filled = value(Substring(decoding: bytes[(i + 1)..<close], as: UTF8.self)) {
+                result.append(contentsOf: filled.utf8)
+                i = close + 1
             } else {
-                result += "{"
-                rest = rest[afterOpen...]
+                result.append(byte)
+                i += 1
             }
         }
-        return result + rest
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// Single-quotes a word for /bin/sh unless it is made only of characters that need no quoting.

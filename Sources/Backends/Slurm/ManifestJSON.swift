@@ -6,32 +6,88 @@ import Foundation
 extension ArrayManifest {
     public func jsonBytes() -> [UInt8] {
         var out = JSONOut()
+        Self.writeJSON(&out, submission: submission, projectRoot: projectRoot, array: array, rule: rule, parallel: parallel,
+                       taskCount: tasks.count) { tasks[$0] }
+        return out.bytes
+    }
+
+    /// Streams a manifest to `path` (a temporary file, then renamed), building each task's steps only
+    /// when it is written: a 10^6-step plan never holds all its steps' JSON, or all their `TaskStep`s.
+    public static func write(to path: String, submission: String, projectRoot: String, array: Int, rule: String, parallel: Int?,
+                             taskCount: Int, steps: (Int) -> [TaskStep]) throws {
+        let temporary = "\(path).\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SpawnError(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        var out = JSONOut(fd: fd)
+        writeJSON(&out, submission: submission, projectRoot: projectRoot, array: array, rule: rule, parallel: parallel,
+                  taskCount: taskCount, steps: steps)
+        out.flush()
+        close(fd)
+        guard out.failed == nil, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw SpawnError(description: "cannot write \(path): \(out.failed ?? String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func writeJSON(_ out: inout JSONOut, submission: String, projectRoot: String, array: Int, rule: String,
+                                  parallel: Int?, taskCount: Int, steps: (Int) -> [TaskStep]) {
         out.raw("{\"submission\":"); out.string(submission)
         out.raw(",\"projectRoot\":"); out.string(projectRoot)
         out.raw(",\"array\":\(array),\"rule\":"); out.string(rule)
         out.raw(",\"tasks\":[")
-        for (t, task) in tasks.enumerated() {
+        for t in 0..<taskCount {
             out.raw(t == 0 ? "[" : ",[")
-            for (i, step) in task.enumerated() {
+            for (i, step) in steps(t).enumerated() {
                 if i > 0 { out.raw(",") }
                 out.step(step)
             }
             out.raw("]")
+            out.flushIfLarge()
         }
         out.raw("]")
         if let parallel { out.raw(",\"parallel\":\(parallel)") }
         out.raw("}")
-        return out.bytes
     }
 }
 
 private struct JSONOut {
     var bytes: [UInt8] = []
+    /// Where full buffers go (nil: everything stays in `bytes`).
+    var fd: Int32?
+    var failed: String?
+
+    init(fd: Int32? = nil) {
+        self.fd = fd
+        bytes.reserveCapacity(fd == nil ? 4096 : 1 << 20)
+    }
+
+    mutating func flushIfLarge() { if fd != nil && bytes.count >= 1 << 20 { flush() } }
+
+    mutating func flush() {
+        guard let fd, failed == nil else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                failed = String(cString: strerror(errno))
+                return
+            }
+            offset += n
+        }
+        bytes.removeAll(keepingCapacity: true)
+    }
 
     mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings (paths, names, plain recipes) need no escaping: copied in one go.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): raw("\\\"")
@@ -64,8 +120,8 @@ private struct JSONOut {
         raw(",\"signature\":"); string(s.signature)
         if let attempt = s.attempt { raw(",\"attempt\":\(attempt)") }
         if let previous = s.previousExit { raw(",\"previousExit\":"); string(previous) }
-        if let inputs = s.inputs { raw(",\"inputs\":"); strings(inputs) }
-        if let needs = s.needs {
+        if let inputs = s.inputs, !inputs.isEmpty { raw(",\"inputs\":"); strings(inputs) }
+        if let needs = s.needs, !needs.isEmpty {
             raw(",\"needs\":[")
             for (i, need) in needs.enumerated() {
                 raw(i == 0 ? "{\"name\":" : ",{\"name\":"); string(need.name)
@@ -78,7 +134,7 @@ private struct JSONOut {
             if let hashes = cutoff.inputHashes { raw("\"inputHashes\":[" + hashes.map { String($0) }.joined(separator: ",") + "]") }
             raw("}")
         }
-        if let minimum = s.minimumBytes { raw(",\"minimumBytes\":\(minimum)") }
+        if let minimum = s.minimumBytes, minimum > 0 { raw(",\"minimumBytes\":\(minimum)") }
         raw("}")
     }
 }

@@ -93,8 +93,8 @@ public final class SlurmBackend: Backend {
         let arrays = try submitter.submit(state: state, client: client, attempt: submissionCount)
         let jobIDs = Dictionary(uniqueKeysWithValues: arrays.map { ($0.array, $0.jobID) })
         for job in jobs {
-            if let array = submitter.arrayOf[job.step], let jobID = jobIDs[array] {
-                inFlight[job.step] = (jobID, submitter.resultPaths[job.step])
+            if let array = submitter.array(of: job.step), let jobID = jobIDs[array] {
+                inFlight[job.step] = (jobID, submitter.resultPath(of: job.step))
             }
         }
         let count = jobs.count - later.count

@@ -4,27 +4,38 @@ import Targets
 
 /// Turns prepared steps into a submission: plans the job arrays, writes the folder (one manifest and
 /// one sbatch script per array, and submit.sh), and — unless only emitting — submits the arrays in
-/// order, recording every job id in the state store the moment sbatch returns it.
-public final class SlurmSubmitter {
+/// order, recording every job id in the state store the moment sbatch returns it. Its state is set
+/// in `init`; the manifest writers that share it across threads only read it.
+public final class SlurmSubmitter: @unchecked Sendable {
     public let graph: Graph
     public let arrays: [JobArray]
     public let context: SubmissionContext
     public let limits: SlurmLimits
-    private let jobs: [Int32: StepJob]
+    private let jobs: [StepJob]
+    /// Per graph step: its index in `jobs` (-1: not in this submission).
+    private var jobIndex: [Int32]
+    /// Per graph step of this submission: its array, task and position (-1: not in it).
+    private var placeArray: [Int32], placeTask: [Int32], placePosition: [Int32]
     /// Result files of steps submitted earlier that steps of this submission need.
     private let earlierResults: [Int32: String]
 
-    public init(graph: Graph, jobs: [StepJob], limits: SlurmLimits, context: SubmissionContext,
+    /// - Parameters:
+    ///   - jobs: the prepared steps (a real submission: attempts, early-cutoff checks).
+    ///   - steps: instead of `jobs`, the plan's steps as the graph has them (a dry run, or scripts
+    ///     emitted): nothing is prepared per step beyond what its manifest entry needs.
+    public init(graph: Graph, jobs: [StepJob] = [], steps: [Int32]? = nil, limits: SlurmLimits, context: SubmissionContext,
                 inFlight: [Int32: String] = [:], earlierResults: [Int32: String] = [:], escalation: [Int32: Escalation] = [:],
                 history: [String: RuleHistory] = [:], usage: [String: RuleUsage] = [:], maxCoreHours: Double? = nil,
                 queued: Int = 0, continuation: Bool = true) throws {
         self.graph = graph
         self.limits = limits
         self.context = context
-        self.jobs = Dictionary(uniqueKeysWithValues: jobs.map { ($0.step, $0) })
+        self.jobs = jobs
+        jobIndex = [Int32](repeating: -1, count: graph.stepCount)
+        for (i, job) in jobs.enumerated() { jobIndex[Int(job.step)] = Int32(i) }
         self.earlierResults = earlierResults
         self.usage = usage
-        let planned = try ArrayPlanner.plan(graph: graph, steps: jobs.map(\.step).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
+        let planned = try ArrayPlanner.plan(graph: graph, steps: (steps ?? jobs.map(\.step)).sorted { graph.topologicalPosition($0) < graph.topologicalPosition($1) },
                                    limits: limits, inFlight: inFlight, escalation: escalation, defaults: MachineDefaults.current,
                                        history: history)
         // More tasks than may be queued: the first wave now, the rest later (a continuation job
@@ -35,9 +46,19 @@ public final class SlurmSubmitter {
         } else {
             (arrays, deferred) = (planned, [])
         }
+        placeArray = [Int32](repeating: -1, count: graph.stepCount)
+        placeTask = placeArray
+        placePosition = placeArray
         cost = PlanCost()                 // resources(of:) needs every stored property set first
         // The cost and the budget are the whole plan's, every wave included.
         cost = PlanCost(arrays: planned, rules: graph.description.rules, resources: resources(of:), expected: history.mapValues(\.meanSeconds))
+        for array in arrays {
+            for (t, task) in array.tasks.enumerated() {
+                for (p, step) in task.enumerated() {
+                    placeArray[Int(step)] = Int32(array.index); placeTask[Int(step)] = Int32(t); placePosition[Int(step)] = Int32(p)
+                }
+            }
+        }
         if let budget = maxCoreHours, cost.requestedCoreHours > budget {
             throw SlurmPlanError(description: "this plan asks for \(String(format: "%g", cost.requestedCoreHours)) core-hours, more than "
                 + "--max-core-hours \(String(format: "%g", budget)); select less (e.g. one model), or raise the budget\n" + cost.text)
@@ -113,14 +134,27 @@ public final class SlurmSubmitter {
     public func writeFolder() throws {
         try FileManager.default.createDirectory(atPath: context.folder + "/results", withIntermediateDirectories: true)
         let rules = graph.description.rules
+        // Manifests are written side by side (a 10^6-step plan writes hundreds of MB); the graph's
+        // lazily built name table is built first, so the writers only read shared state.
+        _ = graph.names
+        let failures = Locked<[Error]>([])
+        DispatchQueue.concurrentPerform(iterations: arrays.count) { i in
+            let array = arrays[i]
+            do {
+                try ArrayManifest.write(to: ArrayManifest.path(folder: context.folder, array: array.index), submission: context.id,
+                                        projectRoot: context.projectRoot, array: array.index, rule: rules[array.rule].name,
+                                        parallel: array.parallel > 1 ? array.parallel : nil, taskCount: array.tasks.count) { t in
+                    array.tasks[t].map(taskStep)
+                }
+            } catch {
+                failures.withLock { $0.append(error) }
+            }
+        }
+        if let failure = failures.withLock({ $0.first }) { throw failure }
         for array in arrays {
             let rule = rules[array.rule]
             // sbatch does not create the folder of --output; without it the task fails before it starts.
             try FileManager.default.createDirectory(atPath: "\(context.projectRoot)/logs/\(rule.name)", withIntermediateDirectories: true)
-            let manifest = ArrayManifest(submission: context.id, projectRoot: context.projectRoot, array: array.index,
-                                         rule: rule.name, tasks: array.tasks.map { $0.map(taskStep) },
-                                         parallel: array.parallel > 1 ? array.parallel : nil)
-            try manifest.write(to: context.folder)
             let script = SbatchScript.text(array, rule: rule, resources: resources(of: array), context: context)
             try writeAtomically(Data(script.utf8), to: context.folder + "/" + SbatchScript.fileName(array, rule: rule.name))
         }
@@ -129,39 +163,42 @@ public final class SlurmSubmitter {
         chmod(submit, 0o755)
     }
 
-    /// Where each step of this submission reports: its result file.
-    public lazy var resultPaths: [Int32: String] = {
-        var paths: [Int32: String] = [:]
-        for array in arrays {
-            for (t, task) in array.tasks.enumerated() {
-                for (p, step) in task.enumerated() {
-                    paths[step] = StepResult.path(context.folder, array: array.index, task: t, position: p)
-                }
-            }
-        }
-        return paths
-    }()
+    /// Where a step of this submission reports: its result file (nil: not in this submission).
+    public func resultPath(of step: Int32) -> String? {
+        let a = placeArray[Int(step)]
+        guard a >= 0 else { return nil }
+        return StepResult.path(context.folder, array: Int(a), task: Int(placeTask[Int(step)]), position: Int(placePosition[Int(step)]))
+    }
 
-    /// The array each step of this submission is in.
-    public lazy var arrayOf: [Int32: Int] = {
-        var result: [Int32: Int] = [:]
-        for array in arrays { for task in array.tasks { for step in task { result[step] = array.index } } }
-        return result
-    }()
+    /// The array a step of this submission is in.
+    public func array(of step: Int32) -> Int? {
+        let a = placeArray[Int(step)]
+        return a >= 0 ? Int(a) : nil
+    }
 
     private func taskStep(_ step: Int32) -> TaskStep {
         let s = Int(step)
-        let job = jobs[step]!
+        let job = jobIndex[s] >= 0 ? jobs[Int(jobIndex[s])] : nil
         let rule = graph.rule(of: s)
+        // A step of this submission reports into its folder: named relative to it (a 10^6-input
+        // aggregate lists 10^6 of them).
         let needs = graph.dependencies(of: s).compactMap { d -> NeededResult? in
-            (resultPaths[d] ?? earlierResults[d]).map { NeededResult(name: graph.name(Int(d)), result: $0) }
+            let a = placeArray[Int(d)]
+            let result = a >= 0 ? StepResult.relativePath(array: Int(a), task: Int(placeTask[Int(d)]), position: Int(placePosition[Int(d)]))
+                : earlierResults[d]
+            return result.map { NeededResult(name: graph.name(Int(d)), result: $0) }
         }
-        return TaskStep(name: job.name, command: Launch.slurm(job.command, job.resources), outputs: job.outputs,
-                        log: job.logPath, keepOutputs: rule.keepsOutputsOnFailure,
+        let inputs = job?.inputs ?? graph.inputs(of: s)
+        let environment = job?.environment ?? [:]
+        return TaskStep(name: job?.name ?? graph.name(s),
+                        command: Launch.slurm(job?.command ?? RecipeText.expand(step: s, in: graph), rule.resources),
+                        outputs: job?.outputs ?? graph.outputs(of: s),
+                        log: job?.logPath ?? Builder.logPath(of: s, in: graph), keepOutputs: rule.keepsOutputsOnFailure,
                         signature: String(graph.signature(of: s), radix: 16),
-                        attempt: job.environment["DBUILD_ATTEMPT"].flatMap { Int($0) },
-                        previousExit: job.environment["DBUILD_ATTEMPT"] == nil ? nil : job.environment["DBUILD_PREVIOUS_EXIT"] ?? "",
-                        inputs: job.inputs, needs: needs, cutoff: job.cutoff, minimumBytes: rule.minimumOutputBytes)
+                        attempt: environment["DBUILD_ATTEMPT"].flatMap { Int($0) },
+                        previousExit: environment["DBUILD_ATTEMPT"] == nil ? nil : environment["DBUILD_PREVIOUS_EXIT"] ?? "",
+                        inputs: inputs.isEmpty ? nil : inputs, needs: needs.isEmpty ? nil : needs, cutoff: job?.cutoff,
+                        minimumBytes: rule.minimumOutputBytes > 0 ? rule.minimumOutputBytes : nil)
     }
 
     /// Submits every array in order. The submission and its steps are recorded first, each job id as

@@ -86,7 +86,12 @@ public struct StepResult: Codable, Equatable, Sendable {
     public static func folder(_ submission: String) -> String { submission + "/results" }
 
     public static func path(_ submission: String, array: Int, task: Int, position: Int) -> String {
-        "\(folder(submission))/\(array).\(task).\(position).json"
+        submission + "/" + relativePath(array: array, task: task, position: position)
+    }
+
+    /// The same, from the submission folder.
+    public static func relativePath(array: Int, task: Int, position: Int) -> String {
+        "results/\(array).\(task).\(position).json"
     }
 
     public func write(to submission: String, position: Int) throws {

@@ -89,7 +89,7 @@ public enum TaskRunner {
                     continue
                 }
                 let check = ProductCheck(minimumBytes: step.minimumBytes ?? 0)
-                if let why = blocker(of: step, in: fileSystem) {
+                if let why = blocker(of: step, in: fileSystem, submission: folder) {
                     say("dbuild: \(step.name) not run: \(why)")
                     try report(position, exit: 0, kind: "blocked", note: why)
                     allSucceeded = false
@@ -155,9 +155,10 @@ public enum TaskRunner {
 
     /// Why a step cannot run yet: a needed step did not succeed (its result is missing, says it
     /// failed or was blocked, or cannot be read), or an input is missing. nil: it may run.
-    static func blocker(of step: TaskStep, in fileSystem: FileSystem) -> String? {
+    static func blocker(of step: TaskStep, in fileSystem: FileSystem, submission: String) -> String? {
         for need in step.needs ?? [] {
-            switch StepResult.read(path: need.result) {
+            // A result of this submission is named from its folder; one of an earlier one, in full.
+            switch StepResult.read(path: need.result.hasPrefix("/") ? need.result : submission + "/" + need.result) {
             case .found(let result) where result.satisfiesDependents: continue
             case .found(let result) where result.kind == "blocked": return "blocked by \(need.name), which did not run"
             case .found: return "blocked by \(need.name), which failed"
