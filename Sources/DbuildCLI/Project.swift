@@ -69,10 +69,18 @@ final class Project {
     /// Opens `.dbuild/state.db`: read-only commands never create or change it.
     func openState(readOnly: Bool) throws -> StateStore {
         if !readOnly { try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true) }
-        do {
-            return try StateStore(path: dotDbuild + "/state.db", readOnly: readOnly)
-        } catch {
-            throw DbuildFailure.brokenState("\(error)")
+        // A reader can meet a writer in the middle of switching the journal (WAL while it works,
+        // rollback when it leaves): a failed open is tried again for up to 2 s before the file is
+        // called broken.
+        var attempt = 0
+        while true {
+            do {
+                return try StateStore(path: dotDbuild + "/state.db", readOnly: readOnly)
+            } catch {
+                attempt += 1
+                if attempt >= 20 { throw DbuildFailure.brokenState("\(error)") }
+                usleep(100_000)
+            }
         }
     }
 

@@ -63,11 +63,12 @@ extension SlurmScenarioTests {
         kill(first.processIdentifier, SIGKILL)                  // nobody stays on the login node
         first.waitUntilExit()
         let status = try s.run(["status"], environment: environment)
-        #expect(status.stdout.contains("Waves: wave "), "\(status.stdout)")
+        #expect(status.stdout.contains("Waves: wave "), "\(status.stdout)\(status.stderr)")
 
         let deadline = Date().addingTimeInterval(240)
         while !s.exists("summary.txt") && Date() < deadline { sleep(2) }
-        #expect(s.exists("summary.txt"), "the continuation jobs carried the campaign to its end")
+        let continuationLogs = Self.submissions(s).map { s.read(".dbuild/slurm/\($0)/next-wave.out") ?? "" }.joined(separator: "\n")
+        #expect(s.exists("summary.txt"), "the continuation jobs carried the campaign to its end: \(continuationLogs)")
         sleep(3)                                                 // the last wave's results land
         let submitted = Self.submittedSteps(s)
         #expect(submitted.count >= 3, "in waves: \(submitted)")
@@ -78,7 +79,7 @@ extension SlurmScenarioTests {
         #expect((s.read("starts.log") ?? "").split(separator: "\n").count == 7, "each step ran once")
         #expect(s.read("summary.txt") == "plane 0\nconverted\nplane 1\nconverted\nplane 2\nconverted\n")
         let verify = try s.run(["verify"], environment: environment)
-        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let again = try s.run(["all", "--backend", "slurm"], environment: environment)
         #expect(again.stdout.contains("nothing to submit"), "\(again.stdout)")
         let last = try #require(Self.submissions(s).sorted().last)
