@@ -15,14 +15,12 @@ struct BuildCommand: ParsableCommand {
     var targets: [String] = []
     @Flag(name: [.customShort("n"), .long], help: "Print the plan with a reason for each step; run nothing.")
     var dryRun = false
-    @Option(name: [.customShort("j"), .long], help: "Steps to run at once (default: the number of cores).")
+    @Option(name: [.customShort("j", allowingJoined: true), .long], help: "Steps to run at once (default: the number of cores).")
     var jobs: Int?
     @Flag(name: [.customShort("k"), .long], help: "Keep going: after a failure, go on with the steps that do not need it.")
     var keepGoing = false
     @Flag(name: [.customShort("B"), .long], help: "Run every selected step, stale or not.")
     var alwaysMake = false
-    @Flag(name: [.customShort("q"), .long], help: "Print only failures and the summary.")
-    var quiet = false
     @Flag(name: [.customShort("v"), .long], help: "Print each command; list every step in a dry run.")
     var verbose = false
     @Option(help: "Where steps run: local or slurm (default: the Datafile's choice, else local).")
@@ -36,6 +34,8 @@ struct BuildCommand: ParsableCommand {
     @Option(help: ArgumentHelp("slurm: refuse a plan that asks for more core-hours than this.", valueName: "hours"))
     var maxCoreHours: Double?
     @Option(help: .hidden) var continueWave: String?
+
+    var quiet: Bool { project.quiet }
 
     func validate() throws {
         if continueWave != nil && (dryRun || wait || emitOnly != nil || !targets.isEmpty) {

@@ -22,7 +22,7 @@ struct CleanCommand: ParsableCommand {
         let (roots, _) = try project.select(targets)
         let present = roots.flatMap { graph.outputs(of: $0) }.filter { project.fileSystem.status($0) != nil }
         if present.isEmpty {
-            print("Nothing to remove: the \(roots.count) selected steps have no products on disk.")
+            if !self.project.quiet { print("Nothing to remove: the \(roots.count) selected steps have no products on disk.") }
             return
         }
         if !yes {
@@ -39,6 +39,6 @@ struct CleanCommand: ParsableCommand {
         let state = try project.openState(readOnly: false)
         present.forEach(project.fileSystem.removeFile)
         try state.forget(roots.map(graph.name))
-        print("Removed \(present.count) files of \(roots.count) steps.")
+        if !self.project.quiet { print("Removed \(present.count) files of \(roots.count) steps.") }
     }
 }

@@ -20,7 +20,7 @@ public struct DbuildCommand: ParsableCommand {
     /// answer or refuses, 1 for failed steps or an incomplete verify, 130 when interrupted.
     public static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(MakeStyleFlags.expand(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let failure as DbuildFailure {
             report(failure)

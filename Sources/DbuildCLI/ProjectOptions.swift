@@ -6,4 +6,6 @@ struct ProjectOptions: ParsableArguments {
     var datafile: String?
     @Flag(help: "If another dbuild is working in this project, wait for it instead of stopping (exit 4).")
     var waitLock = false
+    @Flag(name: [.customShort("q"), .long], help: "Print less: problems and a summary line (a build: failures and the summary).")
+    var quiet = false
 }

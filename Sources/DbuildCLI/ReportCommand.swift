@@ -25,6 +25,8 @@ struct ReportCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try ReportPage.html(data).write(toFile: path, atomically: true, encoding: .utf8)
         let totals = data.totals
-        print("Wrote \(path): " + StepCondition.allCases.map { "\(totals[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
+        if !self.project.quiet {
+            print("Wrote \(path): " + StepCondition.allCases.map { "\(totals[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
+        }
     }
 }

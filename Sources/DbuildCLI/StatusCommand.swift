@@ -73,7 +73,7 @@ struct StatusCommand: ParsableCommand {
             }
             if recent.count > 10 { print("  … and \(recent.count - 10) more") }
         }
-        printCoreHoursUsed(state: state, graph: graph, rules: order)
+        if !self.project.quiet { printCoreHoursUsed(state: state, graph: graph, rules: order) }
         let waiting = blocked.filter { selected.contains($0.key) && tracked[$0.key] == nil && failures[$0.key] == nil
             && reasons[graph.step(named: $0.key) ?? 0] != nil }.sorted { $0.key < $1.key }
         if !waiting.isEmpty {

@@ -33,7 +33,11 @@ struct VerifyCommand: ParsableCommand {
             groupings: by.isEmpty ? [["rule"], ["first"]] : [by],
             isRecorded: { records[names[$0]] != nil },
             contentProblem: { path, rule in HDF5Expectations.problem(project.fileSystem.absolute(path), rule.hdf5Checks) })
-        print(json ? report.json() : report.table(listMissing: missing), terminator: "")
+        var text = json ? report.json() : report.table(listMissing: missing)
+        if self.project.quiet && !json, let summary = text.range(of: "\nComplete:") ?? text.range(of: "\nIncomplete:") {
+            text = String(text[text.index(after: summary.lowerBound)...])      // the verdict (and --missing's list) only
+        }
+        print(text, terminator: "")
         if !report.isComplete { throw ExitCode(1) }
     }
 }

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+/// Issue 13: flags as make users type them — `-j2`, grouped `-kj4` and `-nB` — and `-q` on every
+/// command that prints.
+@Suite struct MakeStyleFlagsTests {
+    @Test func aJobCountJoinedToItsFlagAndGroupedFlagsWorkAsInMake() throws {
+        let s = try Scenario("failing-step")
+        let grouped = try s.dbuild("all", "-kj2")
+        #expect(grouped.status == 1, "the failing step fails: \(grouped.stdout)\(grouped.stderr)")
+        #expect(grouped.stdout.contains("6 run") && grouped.stdout.contains("1 failed, 1 blocked"), "-k kept going: \(grouped.stdout)")
+        let plan = try s.dbuild("all", "-nB")
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("forced (-B)"), "-n and -B together: \(plan.stdout)")
+        #expect(try s.dbuild("all", "-Bn").stdout == plan.stdout)
+        let quiet = try s.dbuild("all", "-kqj2")
+        #expect(quiet.status == 1 && !quiet.stdout.contains("[1/"), "quiet: \(quiet.stdout)")
+        let joined = try s.dbuild("all", "-j2", "-k")
+        #expect(joined.status == 1 && joined.stdout.contains("1 failed"), "\(joined.stdout)\(joined.stderr)")
+        let unknown = try s.dbuild("all", "-kx")
+        #expect(unknown.status == 2, "an unknown letter is still refused: \(unknown.stderr)")
+    }
+
+    @Test func everyCommandThatPrintsTakesQ() throws {
+        let s = try Scenario("lensing-chain")
+        #expect(try s.dbuild("all", "-q").status == 0)
+        for command in [["verify", "-q"], ["status", "-q"], ["list", "-q"], ["why", "C/m1", "-q"], ["graph", "-q"], ["report", "-q"],
+                        ["adopt", "-q"], ["cancel", "-q"], ["state", "check", "-q"]] {
+            let result = try s.run(command, environment: [:])
+            #expect(result.status == 0, "\(command): \(result.stdout)\(result.stderr)")
+        }
+        let verify = try s.dbuild("verify", "-q")
+        #expect(verify.stdout == "Complete: every expectation holds.\n", "the verdict only: \(verify.stdout)")
+        #expect(try s.dbuild("report", "-q").stdout.isEmpty)
+        #expect(!(try s.dbuild("status", "-q").stdout.contains("Core-hours")))
+    }
+}
