@@ -3,7 +3,8 @@ import Rules
 import Targets
 import Backends
 
-/// Checks recipes with `sh -n` when a Datafile is evaluated (not on every run: the result is as
+/// Checks recipes when a Datafile is evaluated — placeholders that are neither placeholders nor
+/// parameters (`{ouptut}`), then `sh -n` (not on every run: the result is as
 /// cached as the graph), so that a recipe /bin/sh cannot parse is refused with its rule's line
 /// before anything runs — not found as a failed step hours into a campaign.
 enum RecipeSyntaxCheck {
@@ -19,6 +20,15 @@ enum RecipeSyntaxCheck {
             guard seen.count < limit, seen.insert(id).inserted else { continue }
             let rule = description.rules[Int(description.stepRule[step])]
             let template = description.strings[Int(id)]
+            let unknown = RecipeText.unknownPlaceholders(template, parameterNames: rule.parameterNames)
+            if !unknown.isEmpty {
+                problems += unknown.map { word, suggestion in
+                    "\(datafile):\(rule.line): error: rule \(rule.name): its recipe uses {\(word)}, which is neither a placeholder nor a "
+                        + "parameter of the rule" + (suggestion.map { "; did you mean {\($0)}?" } ?? "")
+                        + " (write {{\(word)}} for a literal {\(word)}); recipe: \(template.prefix(120))"
+                }
+                continue
+            }
             let sample = RecipeText.sample(template, parameterNames: rule.parameterNames)
             guard let (exit, output) = try? ChildProcess.run(["/bin/sh", "-n", "-c", sample]), !exit.succeeded else { continue }
             let why = output.split(separator: "\n").first.map { String($0).replacingOccurrences(of: "/bin/sh: ", with: "") } ?? "\(exit.text)"

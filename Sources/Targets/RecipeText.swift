@@ -48,7 +48,10 @@ public enum RecipeText {
         var i = first
         while i < bytes.count {
             let byte = bytes[i]
-            if byte == UInt8(ascii: "{"), let close = bytes[(i + 1)...].firstIndex(of: UInt8(ascii: "}")),
+            if byte == UInt8(ascii: "{"), let literal = escapedWord(bytes, at: i) {
+                result.append(contentsOf: literal)                     // {{word}} → {word}
+                i += literal.count + 2
+            } else if byte == UInt8(ascii: "{"), let close = bytes[(i + 1)...].firstIndex(of: UInt8(ascii: "}")),
                let filled = value(Substring(decoding: bytes[(i + 1)..<close], as: UTF8.self)) {
                 result.append(contentsOf: filled.utf8)
                 i = close + 1
@@ -58,6 +61,55 @@ public enum RecipeText {
             }
         }
         return String(decoding: result, as: UTF8.self)
+    }
+
+    /// At `{{word}}` (an identifier in doubled braces): the bytes of `{word}`, written literally.
+    static func escapedWord(_ bytes: [UInt8], at i: Int) -> ArraySlice<UInt8>? {
+        guard i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{") else { return nil }
+        var j = i + 2
+        while j < bytes.count, isIdentifierByte(bytes[j], first: j == i + 2) { j += 1 }
+        guard j > i + 2, j + 1 < bytes.count, bytes[j] == UInt8(ascii: "}"), bytes[j + 1] == UInt8(ascii: "}") else { return nil }
+        return bytes[(i + 1)...j]
+    }
+
+    static func isIdentifierByte(_ c: UInt8, first: Bool) -> Bool {
+        (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || (!first && c >= 0x30 && c <= 0x39)
+    }
+
+    static let placeholders = ["name", "rule", "inputs", "outputs", "tools", "input", "output", "tool"]
+
+    /// `{word}`s of a recipe that dbuild would leave as written though they look meant for it: a
+    /// plain identifier that is neither a placeholder nor one of the rule's parameters, outside
+    /// single quotes (awk's `'{print}'`) and not after `$` (the shell's `${x}`). Each comes with the
+    /// nearest placeholder or parameter, when one is close.
+    public static func unknownPlaceholders(_ template: String, parameterNames: [String]) -> [(word: String, suggestion: String?)] {
+        let bytes = Array(template.utf8)
+        let known = Set(placeholders + parameterNames)
+        var found: [(String, String?)] = []
+        var quoted = false
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "'") { quoted.toggle() }
+            if c == UInt8(ascii: "{"), !quoted {
+                if let literal = escapedWord(bytes, at: i) {
+                    i += literal.count + 2
+                    continue
+                }
+                var j = i + 1
+                while j < bytes.count, isIdentifierByte(bytes[j], first: j == i + 1) { j += 1 }
+                let afterDollar = i > 0 && bytes[i - 1] == UInt8(ascii: "$")
+                if j > i + 1, j < bytes.count, bytes[j] == UInt8(ascii: "}"), !afterDollar {
+                    let word = String(decoding: bytes[(i + 1)..<j], as: UTF8.self)
+                    if !known.contains(word) {
+                        let nearest = known.map { ($0, Selection.editDistance($0, word)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
+                        found.append((word, nearest.flatMap { $0.1 <= max(2, word.count / 3) ? $0.0 : nil }))
+                    }
+                }
+            }
+            i += 1
+        }
+        return found
     }
 
     /// Single-quotes a word for /bin/sh unless it is made only of characters that need no quoting.
