@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "dsynth", targets: ["dsynth"]),
         // A Datafile links this static library; its module is what `import Rules` finds.
         .library(name: "RulesStatic", type: .static, targets: ["Rules"]),
+        // Linked into a Datafile's evaluator too: records the files and variables evaluation reads.
+        .library(name: "DatafileTraceStatic", type: .static, targets: ["DatafileTrace"]),
         // The engine as a library, for the micro-benchmarks in bench/micro (a package of its own).
         .library(name: "DbuildEngine", targets: ["Rules", "Targets"]),
     ],
@@ -29,6 +31,7 @@ let package = Package(
             "Synth", "CMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Rules"),
+        .target(name: "DatafileTrace"),
         .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"]),
         .target(name: "Backends", dependencies: ["Targets", "CSpawn"]),
         .target(name: "DbuildCLI", dependencies: [

@@ -20,14 +20,17 @@ struct DatafileEvaluator {
         if let dir = environment["DBUILD_RULES_DIR"] { candidates.append(dir) }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
         candidates += [executable, executable + "/../lib/dbuild"]
-        for dir in candidates where FileManager.default.fileExists(atPath: dir + "/Modules/Rules.swiftmodule")
-            && FileManager.default.fileExists(atPath: dir + "/libRulesStatic.a") {
+        for dir in candidates where rulesFiles.allSatisfy({ FileManager.default.fileExists(atPath: dir + $0) }) {
             return dir
         }
         throw DbuildFailure.setup("cannot find the Rules module beside dbuild (looked in \(candidates.joined(separator: ", "))); "
             + "build with `swift build` so that Modules/Rules.swiftmodule and libRulesStatic.a sit next to the executable, "
             + "or set DBUILD_RULES_DIR")
     }
+
+    /// What the evaluator is compiled against, beside dbuild: the Rules module and its library, and
+    /// the library that records what evaluation reads.
+    static let rulesFiles = ["/Modules/Rules.swiftmodule", "/libRulesStatic.a", "/libDatafileTraceStatic.a"]
 
     /// The Datafile's graph, and the cache folder it came from (other facts derived from the graph alone
     /// may be saved there: the folder goes when the Datafile changes).
@@ -39,8 +42,16 @@ struct DatafileEvaluator {
         let key = try cacheKey(source: source, rulesDirectory: rules)
         let entry = cacheDirectory + "/" + key
         let graphPath = entry + "/graph.bin"
+        let inputsPath = entry + "/inputs"
         if let bytes = readFileBytes(graphPath), let graph = try? GraphDescription.decode(bytes) {
-            return (graph, entry)
+            // The graph stands while everything its evaluation read is unchanged; else it is
+            // evaluated again (not compiled: only data changed), and what was derived from it goes.
+            guard let inputs = EvaluationInputs.read(inputsPath), EvaluationInputs.firstChanged(inputs) != nil else {
+                return (graph, entry)
+            }
+            for derived in (try? FileManager.default.contentsOfDirectory(atPath: entry)) ?? [] where derived != "evaluator" {
+                unlink(entry + "/" + derived)
+            }
         }
         try FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: true)
         let evaluator = entry + "/evaluator"
@@ -50,7 +61,9 @@ struct DatafileEvaluator {
         // Staged, and cached as graph.bin only once its recipes pass `sh -n`: a refused Datafile is
         // refused again on the next run, not read from the cache.
         let staged = entry + "/graph.\(getpid()).staged"
-        try evaluate(evaluator, writing: staged)
+        let trace = entry + "/reads.\(getpid()).trace"
+        defer { unlink(trace) }
+        try evaluate(evaluator, writing: staged, trace: trace)
         defer { unlink(staged) }
         removeOtherEntries(keeping: key)
         guard let bytes = readFileBytes(staged) else { throw DbuildFailure.setup("cannot read \(staged)") }
@@ -62,6 +75,7 @@ struct DatafileEvaluator {
         }
         let problems = RecipeSyntaxCheck.problems(in: description, datafile: datafilePath)
         if !problems.isEmpty { throw DbuildFailure.datafile(problems.joined(separator: "\n")) }
+        try EvaluationInputs.write(EvaluationInputs.collect(trace: trace, root: root), to: inputsPath)
         guard rename(staged, graphPath) == 0 else { throw DbuildFailure.setup("cannot write \(graphPath)") }
         return (description, entry)
     }
@@ -69,7 +83,7 @@ struct DatafileEvaluator {
     private func cacheKey(source: Data, rulesDirectory: String) throws -> String {
         var material = Data(source)
         material.append(contentsOf: Array("\u{0}\(dbuildVersion)\u{0}".utf8))
-        for file in ["/Modules/Rules.swiftmodule", "/libRulesStatic.a"] {
+        for file in Self.rulesFiles {
             guard let bytes = FileManager.default.contents(atPath: rulesDirectory + file) else {
                 throw DbuildFailure.setup("cannot read \(rulesDirectory + file)")
             }
@@ -81,7 +95,9 @@ struct DatafileEvaluator {
 
     private func compile(source: Data, rulesDirectory: String, into entry: String) throws {
         // Line 1 of the Datafile stays line 1 in messages: the prologue sits above #sourceLocation.
-        let main = "import Rules\n#sourceLocation(file: \"\(datafilePath)\", line: 1)\n"
+        // The prologue starts the trace of what evaluation reads (and links the library that keeps it).
+        let main = "import Rules\n@_silgen_name(\"dbuild_datafile_trace_start\") func _dbuildTraceStart()\n_dbuildTraceStart()\n"
+            + "#sourceLocation(file: \"\(datafilePath)\", line: 1)\n"
             + String(decoding: source, as: UTF8.self)
             + "\n#sourceLocation()\nRules._writeDatafileGraph(to: CommandLine.arguments[1])\n"
         let mainPath = entry + "/main.\(getpid()).swift"
@@ -89,7 +105,9 @@ struct DatafileEvaluator {
         let temporary = entry + "/evaluator.\(getpid()).partial"   // two dbuilds may compile at once
         let swiftc = try Self.findCompiler()
         let arguments = [swiftc, "-swift-version", "5", "-diagnostic-style", "llvm", "-Onone", "-module-cache-path", Self.moduleCache(),
-                         "-I", rulesDirectory + "/Modules", "-L", rulesDirectory, "-lRulesStatic",
+                         "-I", rulesDirectory + "/Modules", "-L", rulesDirectory, "-lRulesStatic", "-lDatafileTraceStatic",
+                         // Its open, stat, getenv, … must be the ones Foundation's shared libraries call too.
+                         "-Xlinker", "--export-dynamic",
                          "-module-name", "DatafileEvaluator", mainPath, "-o", temporary]
         let (exit, output) = try ChildProcess.run(arguments)
         guard exit.succeeded else {
@@ -120,10 +138,15 @@ struct DatafileEvaluator {
         return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private func evaluate(_ evaluator: String, writing graphPath: String) throws {
+    /// The Datafile's folder: the evaluator runs there, and relative paths it reads are its.
+    var root: String { String(datafilePath[..<(datafilePath.lastIndex(of: "/") ?? datafilePath.startIndex)]) }
+
+    private func evaluate(_ evaluator: String, writing graphPath: String, trace: String) throws {
         let partial = graphPath + ".\(getpid()).partial"
         let errorsPath = graphPath + ".\(getpid()).stderr"
-        let pid = try ChildProcess.spawn([evaluator, partial], outputPath: errorsPath)
+        var environment = ProcessInfo.processInfo.environment
+        environment["DBUILD_EVAL_TRACE"] = trace
+        let pid = try ChildProcess.spawn([evaluator, partial], workingDirectory: root, outputPath: errorsPath, environment: environment)
         let deadline = Date().addingTimeInterval(timeLimitSeconds)
         var status: Int32 = 0
         while waitpid(pid, &status, WNOHANG) == 0 {

@@ -34,8 +34,9 @@ struct SlurmScripts {
         do {
             // The Rules module goes with it: a wave's continuation job may have to evaluate the Datafile.
             let rules = try? DatafileEvaluator.rulesDirectory()
-            let companions = rules.map { ["Modules/Rules.swiftmodule": $0 + "/Modules/Rules.swiftmodule",
-                                          "libRulesStatic.a": $0 + "/libRulesStatic.a"] } ?? [:]
+            let companions = rules.map { dir in
+                Dictionary(uniqueKeysWithValues: DatafileEvaluator.rulesFiles.map { (String($0.dropFirst()), dir + $0) })
+            } ?? [:]
             return try DbuildCopy.install(executablePath(), into: project.dotDbuild, companions: companions)
         } catch {
             throw DbuildFailure.setup("\(error)")

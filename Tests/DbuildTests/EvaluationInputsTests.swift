@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// Issue 13, first part: whatever a Datafile's evaluation reads is an input of the graph. The
+/// evaluator records the files it opens, the paths it looks at, the folders it lists and the
+/// variables it asks for; the cached graph is used only while all of them are unchanged. Each
+/// Datafile here appends to evaluations.log when evaluated (a write, which is not a read).
+@Suite struct EvaluationInputsTests {
+    static let catalogDatafile = """
+        import Rules
+        import Glibc
+
+        // stars.txt: "name magnitude" per line.
+        var stars: [String] = []
+        var magnitude: [String: String] = [:]
+        if let file = fopen("stars.txt", "r") {
+            var line: UnsafeMutablePointer<CChar>? = nil
+            var capacity = 0
+            while getline(&line, &capacity, file) > 0 {
+                let words = String(cString: line!).split(whereSeparator: { $0 == " " || $0 == "\\n" }).map(String.init)
+                if words.count == 2 { stars.append(words[0]); magnitude[words[0]] = words[1] }
+            }
+            fclose(file)
+        }
+        if let log = fopen("evaluations.log", "a") { fputs("evaluated\\n", log); fclose(log) }
+
+        Rule("fit", over: ["star": stars]) { s in
+            s.outputs = ["fits/\\(s.star).txt"]
+            s.recipe = "echo {star} \\(magnitude[s.star]!) > {output}"
+        }
+        """
+
+    func evaluations(_ s: Scenario) -> Int { (s.read("evaluations.log") ?? "").split(separator: "\n").count }
+
+    @Test func aStarCatalogDrivesTheGraphAndAnUnchangedOneIsNeverEvaluatedAgain() throws {
+        let s = try Scenario("empty")
+        try s.write("stars.txt", "vega 0.03\naltair 0.77\ndeneb 1.25\n")
+        try s.write("Datafile", Self.catalogDatafile)
+        #expect(try s.dbuild("all", "-q").stdout.contains("3 run"))
+        #expect(evaluations(s) == 1)
+        #expect(try s.dbuild("all", "-q").stdout.contains("0 run, 3 up to date"))
+        try s.touch("stars.txt")
+        #expect(try s.dbuild("all", "-n").stdout.contains("Nothing to do"), "touched, not changed")
+        #expect(evaluations(s) == 1, "an unchanged catalog is never evaluated again")
+
+        try s.write("stars.txt", "vega 0.03\naltair 0.77\ndeneb 1.25\nrigel 0.13\nsirius -1.46\n")
+        let grown = try s.dbuild("all")
+        #expect(grown.stdout.contains("2 run, 3 up to date"), "exactly the new stars: \(grown.stdout)")
+        #expect(Scenario.stepsRun(grown) == ["fit/rigel", "fit/sirius"])
+        #expect(evaluations(s) == 2)
+
+        try s.write("stars.txt", "vega 0.03\naltair 0.77\nrigel 0.13\nsirius -1.46\n")
+        let shrunk = try s.dbuild("all")
+        #expect(shrunk.stdout.contains("0 run, 4 up to date"), "\(shrunk.stdout)")
+        #expect(s.read("fits/deneb.txt") == "deneb 1.25\n", "a removed row's product is never deleted")
+
+        try s.write("stars.txt", "vega 0.03\naltair 0.80\nrigel 0.13\nsirius -1.46\n")
+        let plan = try s.dbuild("all", "-n")
+        #expect(plan.stdout.contains("fit/altair") && plan.stdout.contains("recipe changed"), "\(plan.stdout)")
+        let changed = try s.dbuild("all")
+        #expect(Scenario.stepsRun(changed) == ["fit/altair"], "only the star whose value changed: \(changed.stdout)")
+        #expect(s.read("fits/altair.txt") == "altair 0.80\n")
+        #expect(evaluations(s) == 4)
+    }
+
+    @Test func aFolderListingAndAnEnvironmentVariableAreInputsToo() throws {
+        let s = try Scenario("empty")
+        try s.write("raw/a.fits", "a")
+        try s.write("raw/b.fits", "b")
+        try s.write("Datafile", """
+            import Rules
+            import Foundation
+
+            let raws = ((try? FileManager.default.contentsOfDirectory(atPath: "raw")) ?? []).filter { $0.hasSuffix(".fits") }.sorted()
+            let label = getenv("SURVEY_LABEL").map { String(cString: $0) } ?? "none"
+            if let log = fopen("evaluations.log", "a") { fputs("evaluated\\n", log); fclose(log) }
+
+            Rule("reduce", over: ["raw": raws.map { String($0.dropLast(5)) }]) { s in
+                s.inputs = ["raw/\\(s.raw).fits"]
+                s.outputs = ["red/\\(s.raw).txt"]
+                s.recipe = "echo {raw} \\(label) > {output}"
+            }
+            """)
+        #expect(try s.dbuild("all", "-q").stdout.contains("2 run"))
+        try s.write("raw/c.fits", "c")
+        let listed = try s.dbuild("all")
+        #expect(Scenario.stepsRun(listed) == ["reduce/c"], "a new file in the listed folder: \(listed.stdout)")
+        #expect(evaluations(s) == 2)
+        let labelled = try s.run(["all"], environment: ["SURVEY_LABEL": "deep"])
+        #expect(Scenario.stepsRun(labelled) == ["reduce/a", "reduce/b", "reduce/c"], "the variable changed every recipe")
+        #expect(s.read("red/a.txt") == "a deep\n")
+        #expect(try s.run(["all", "-q"], environment: ["SURVEY_LABEL": "deep"]).stdout.contains("0 run"))
+        #expect(evaluations(s) == 3, "the same value: not evaluated again")
+    }
+}
