@@ -31,7 +31,7 @@ let package = Package(
             "Synth", "CMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Rules"),
-        .target(name: "DatafileTrace"),
+        .target(name: "DatafileTrace", exclude: ["README.md"]),
         .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"]),
         .target(name: "Backends", dependencies: ["Targets", "CSpawn"]),
         .target(name: "DbuildCLI", dependencies: [
