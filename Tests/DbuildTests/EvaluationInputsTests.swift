@@ -93,3 +93,52 @@ import Testing
         #expect(evaluations(s) == 3, "the same value: not evaluated again")
     }
 }
+
+extension EvaluationInputsTests {
+    /// The Rules helpers: lines of a target list, rows of a CSV, a glob, a variable with a default —
+    /// each read is recorded, so changing each once reruns exactly what it feeds.
+    @Test func theHelpersReadTargetListsTablesGlobsAndVariables() throws {
+        let s = try Scenario("empty")
+        try s.write("targets.txt", "# targets\nm31\nm33\n\n")
+        try s.write("clusters.csv", "name,z\nA,0.1\nB,0.2\n")
+        try s.write("raw/a.fits", "a")
+        try s.write("raw/b.fits", "b")
+        try s.write("Datafile", """
+            import Rules
+            import Glibc
+            let targets = lines(of: "targets.txt")
+            let clusters = rows(of: "clusters.csv")
+            let raws = glob("raw/*.fits")
+            let label = environment("SURVEY", default: "wide")
+            if let log = fopen("evaluations.log", "a") { fputs("evaluated\\n", log); fclose(log) }
+            Rule("t", over: ["target": targets]) { s in
+                s.outputs = ["t/\\(s.target).txt"]
+                s.recipe = "echo {target} \\(label) > {output}"
+            }
+            Rule("c", over: ["cluster": clusters.map { $0["name"]! }]) { s in
+                s.outputs = ["c/\\(s.cluster).txt"]
+                s.recipe = "echo {cluster} \\(clusters.first { $0["name"] == s.cluster }!["z"]!) > {output}"
+            }
+            Rule("r", over: ["raw": raws.map { String($0.dropFirst(4).dropLast(5)) }]) { s in
+                s.inputs = ["raw/\\(s.raw).fits"]
+                s.outputs = ["r/\\(s.raw).txt"]
+                s.recipe = "echo {raw} > {output}"
+            }
+            """)
+        #expect(try s.dbuild("all", "-q").stdout.contains("6 run"))
+        #expect(s.read("t/m31.txt") == "m31 wide\n" && s.read("c/B.txt") == "B 0.2\n")
+        try s.write("targets.txt", "# targets\nm31\nm33\nm51\n")
+        #expect(Scenario.stepsRun(try s.dbuild("all")) == ["t/m51"])
+        try s.write("clusters.csv", "name,z\nA,0.1\nB,0.25\n")
+        #expect(Scenario.stepsRun(try s.dbuild("all")) == ["c/B"])
+        try s.write("raw/c.fits", "c")
+        #expect(Scenario.stepsRun(try s.dbuild("all")) == ["r/c"], "a new file the glob matches")
+        #expect(Scenario.stepsRun(try s.run(["all"], environment: ["SURVEY": "deep"])) == ["t/m31", "t/m33", "t/m51"])
+        #expect(evaluations(s) == 5)
+        #expect(try s.run(["all", "-q"], environment: ["SURVEY": "deep"]).stdout.contains("0 run"))
+        #expect(evaluations(s) == 5, "nothing changed: not evaluated")
+        try s.remove("targets.txt")
+        let missing = try s.dbuild("all")
+        #expect(missing.status == 2 && missing.stderr.contains("Datafile:3: error: cannot read targets.txt"), "\(missing.stderr)")
+    }
+}
