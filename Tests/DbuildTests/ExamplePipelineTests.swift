@@ -52,10 +52,18 @@ import Testing
         let s = try Scenario.examplePipeline()
         try s.dbuild("all")
         let dmo = s.read("data/summary/dmo.csv")
-        try s.editDatafile(replacing: "\"hydro\": \"--amplitude=0.8", with: "\"hydro\": \"--amplitude=0.85")
+        // The models live in models.csv: changing a value there is what the Datafile sees.
+        let table = try #require(s.read("models.csv"))
+        #expect(table.contains("hydro,0.8,-2.2"))
+        try s.write("models.csv", table.replacingOccurrences(of: "hydro,0.8,-2.2", with: "hydro,0.85,-2.2"))
         let ran = Scenario.stepsRun(try s.dbuild("all"))
         #expect(ran.count == 2 + 2 + 2 + 10 + 10 + 1 + 1, "\(ran.sorted())")
         #expect(ran.allSatisfy { $0.contains("/hydro") || $0 == "plot" })
+        #expect(s.read("data/summary/dmo.csv") == dmo)
+        // A model added to the table: its chain and the figure, nothing else.
+        try s.write("models.csv", (s.read("models.csv") ?? "") + "wdm,0.7,-2.4\n")
+        let added = Scenario.stepsRun(try s.dbuild("all"))
+        #expect(added.count == 2 + 2 + 2 + 10 + 10 + 1 + 1 && added.allSatisfy { $0.contains("/wdm") || $0 == "plot" }, "\(added.sorted())")
         #expect(s.read("data/summary/dmo.csv") == dmo)
     }
 

@@ -34,7 +34,9 @@ final class Scenario {
         let s = try Scenario("empty")
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        try FileManager.default.copyItem(atPath: repository + "/Datafile", toPath: s.path + "/Datafile")
+        for file in ["Datafile", "models.csv"] {
+            try FileManager.default.copyItem(atPath: repository + "/" + file, toPath: s.path + "/" + file)
+        }
         try FileManager.default.createDirectory(atPath: s.path + "/.build/debug", withIntermediateDirectories: true)
         let dsynth = (executable as NSString).deletingLastPathComponent + "/dsynth"
         try FileManager.default.createSymbolicLink(atPath: s.path + "/.build/debug/dsynth", withDestinationPath: dsynth)
