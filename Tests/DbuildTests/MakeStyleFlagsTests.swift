@@ -35,3 +35,20 @@ import Testing
         #expect(!(try s.dbuild("status", "-q").stdout.contains("Core-hours")))
     }
 }
+
+/// Issue 13: `dbuild init` writes a Datafile to start from, which builds; never over an existing one.
+@Suite struct InitCommandTests {
+    @Test func initWritesADatafileThatBuildsAndNeverOverwritesOne() throws {
+        let s = try Scenario("empty")
+        let written = try s.dbuild("init")
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(s.read("Datafile")?.contains("lines(of: \"targets.txt\")") == true)
+        let build = try s.dbuild("all")
+        #expect(build.status == 0 && build.stdout.contains("3 run"), "\(build.stdout)\(build.stderr)")
+        #expect(s.read("summary.txt") == "measuring m31\nmeasuring m33\n")
+        let before = s.read("Datafile")
+        let again = try s.dbuild("init")
+        #expect(again.status == 2 && again.stderr.contains("already exists"), "\(again.stderr)")
+        #expect(s.read("Datafile") == before)
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+
+/// `dbuild init`: writes a small commented Datafile to start from (never over an existing one).
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Write a starting Datafile in this folder.")
+
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Where to write it (default: ./Datafile).", valueName: "path"))
+    var datafile = "Datafile"
+
+    func run() throws {
+        guard !FileManager.default.fileExists(atPath: datafile) else {
+            throw DbuildFailure.usage("\(datafile) already exists; dbuild init writes a new Datafile only where there is none "
+                + "(move it aside, or name another path with -f)")
+        }
+        guard FileManager.default.createFile(atPath: datafile, contents: Data(Self.template.utf8)) else {
+            throw DbuildFailure.setup("cannot write \(datafile): \(String(cString: strerror(errno)))")
+        }
+        print("Wrote \(datafile): two rules over a parameter list in targets.txt. `dbuild all -n` shows the plan; "
+              + "`dbuild all` builds it.")
+        if !FileManager.default.fileExists(atPath: "targets.txt") {
+            FileManager.default.createFile(atPath: "targets.txt", contents: Data("# one target per line\nm31\nm33\n".utf8))
+        }
+    }
+
+    static let template = """
+        // A Datafile: Swift that declares data products and the rules that make them (see README).
+        // `dbuild all` makes what is missing or stale; `dbuild all -n` shows what it would run, and why.
+        import Rules
+
+        // Parameters may live in data: when targets.txt changes, dbuild evaluates this file again.
+        let targets = lines(of: "targets.txt")
+
+        // One step per target: `{target}` is the step's parameter, `{output}` its output (shell-quoted).
+        Rule("measure", over: ["target": targets]) { s in
+            s.outputs = ["measurements/\\(s.target).txt"]
+            s.recipe = "echo measuring {target} > {output}"
+        }
+        .resources(cpus: 1, memory: "1G", time: "10m")      // what one step needs (locally and on SLURM)
+
+        // One step reading every measurement (fan-in). `.hash` judges by content: a rebuilt input that
+        // comes out byte-identical leaves this step clean.
+        Rule("summary") { s in
+            s.inputs = s.outputs(of: "measure")
+            s.outputs = ["summary.txt"]
+            s.recipe = "cat {inputs} > {output}"
+        }
+        .staleness(.hash)
+
+        """
+}
