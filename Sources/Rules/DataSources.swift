@@ -75,3 +75,69 @@ private func trimmed<S: StringProtocol>(_ text: S) -> String {
     let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
     return String(text.drop(while: isSpace).reversed().drop(while: isSpace).reversed())
 }
+
+/// The rows a SQLite query returns from a database file (an archive's inventory): one dictionary
+/// per row, column → value as text (NULL → ""). The file is opened read-only; SQLite is loaded
+/// when first asked for (libsqlite3, as dbuild itself uses), so Datafiles that do not query do
+/// not link it.
+public func query(sqlite path: String, _ sql: String, file: String = #filePath, line: Int = #line) -> [[String: String]] {
+    let here = Declaration(file: file, line: line)
+    guard let api = SQLiteAPI.shared else {
+        here.fail("cannot load libsqlite3 (install libsqlite3-0) to query \(path)")
+    }
+    var db: OpaquePointer?
+    guard api.open(path, &db, 0x00000001 /* SQLITE_OPEN_READONLY */, nil) == 0, let db else {
+        here.fail("cannot open \(path) as a SQLite database (relative paths are the Datafile's folder's)")
+    }
+    defer { _ = api.close(db) }
+    var statement: OpaquePointer?
+    guard api.prepare(db, sql, -1, &statement, nil) == 0, let statement else {
+        here.fail("\(path): \(String(cString: api.errmsg(db))) in: \(sql)")
+    }
+    defer { _ = api.finalize(statement) }
+    let columns = (0..<api.columnCount(statement)).map { String(cString: api.columnName(statement, $0)) }
+    var rows: [[String: String]] = []
+    while true {
+        let rc = api.step(statement)
+        if rc == 101 { break }                                           // SQLITE_DONE
+        guard rc == 100 else { here.fail("\(path): \(String(cString: api.errmsg(db))) in: \(sql)") }   // SQLITE_ROW
+        var row: [String: String] = [:]
+        for (i, column) in columns.enumerated() {
+            row[column] = api.columnText(statement, Int32(i)).map { String(cString: $0) } ?? ""
+        }
+        rows.append(row)
+    }
+    return rows
+}
+
+/// The few SQLite functions `query` uses, looked up in libsqlite3 at run time.
+private struct SQLiteAPI {
+    typealias Open = @convention(c) (UnsafePointer<CChar>, UnsafeMutablePointer<OpaquePointer?>, Int32, UnsafePointer<CChar>?) -> Int32
+    typealias Prepare = @convention(c) (OpaquePointer, UnsafePointer<CChar>, Int32, UnsafeMutablePointer<OpaquePointer?>,
+                                        UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32
+    typealias Step = @convention(c) (OpaquePointer) -> Int32
+    typealias ColumnCount = @convention(c) (OpaquePointer) -> Int32
+    typealias ColumnName = @convention(c) (OpaquePointer, Int32) -> UnsafePointer<CChar>
+    typealias ColumnText = @convention(c) (OpaquePointer, Int32) -> UnsafePointer<UInt8>?
+    typealias ErrorMessage = @convention(c) (OpaquePointer) -> UnsafePointer<CChar>
+
+    let open: Open, prepare: Prepare, step: Step, finalize: Step, close: Step
+    let columnCount: ColumnCount, columnName: ColumnName, errmsg: ErrorMessage
+    let text: ColumnText
+
+    func columnText(_ statement: OpaquePointer, _ i: Int32) -> UnsafePointer<CChar>? {
+        text(statement, i).map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+    }
+
+    nonisolated(unsafe) static let shared: SQLiteAPI? = {
+        guard let library = dlopen("libsqlite3.so.0", RTLD_NOW) ?? dlopen("libsqlite3.so", RTLD_NOW) else { return nil }
+        func symbol<T>(_ name: String, _ type: T.Type) -> T? { dlsym(library, name).map { unsafeBitCast($0, to: type) } }
+        guard let open = symbol("sqlite3_open_v2", Open.self), let prepare = symbol("sqlite3_prepare_v2", Prepare.self),
+              let step = symbol("sqlite3_step", Step.self), let finalize = symbol("sqlite3_finalize", Step.self),
+              let close = symbol("sqlite3_close", Step.self), let count = symbol("sqlite3_column_count", ColumnCount.self),
+              let name = symbol("sqlite3_column_name", ColumnName.self), let text = symbol("sqlite3_column_text", ColumnText.self),
+              let errmsg = symbol("sqlite3_errmsg", ErrorMessage.self) else { return nil }
+        return SQLiteAPI(open: open, prepare: prepare, step: step, finalize: finalize, close: close, columnCount: count,
+                         columnName: name, errmsg: errmsg, text: text)
+    }()
+}

@@ -142,3 +142,34 @@ extension EvaluationInputsTests {
         #expect(missing.status == 2 && missing.stderr.contains("Datafile:3: error: cannot read targets.txt"), "\(missing.stderr)")
     }
 }
+
+extension EvaluationInputsTests {
+    /// An archive's inventory as the parameter source: a SQLite query; a row added to the database
+    /// adds exactly its step.
+    @Test func aSQLiteQueryIsAParameterSourceAndARowAddedRunsOnlyItsStep() throws {
+        let s = try Scenario("empty")
+        func sql(_ statement: String) throws {
+            #expect(try runTool("/usr/bin/env", ["sqlite3", s.path + "/inventory.db", statement]).status == 0)
+        }
+        try sql("CREATE TABLE observations(obsid TEXT, night TEXT); INSERT INTO observations VALUES ('o1','2024-01-01'),('o2','2024-01-02');")
+        try s.write("Datafile", """
+            import Rules
+            import Glibc
+            let observations = query(sqlite: "inventory.db", "SELECT obsid, night FROM observations ORDER BY obsid")
+            if let log = fopen("evaluations.log", "a") { fputs("evaluated\\n", log); fclose(log) }
+            Rule("reduce", over: ["obs": observations.map { $0["obsid"]! }]) { s in
+                s.outputs = ["l2/\\(s.obs).txt"]
+                s.recipe = "echo {obs} \\(observations.first { $0["obsid"] == s.obs }!["night"]!) > {output}"
+            }
+            """)
+        #expect(try s.dbuild("all", "-q").stdout.contains("2 run"))
+        #expect(try s.dbuild("all", "-q").stdout.contains("0 run, 2 up to date"))
+        #expect(evaluations(s) == 1)
+        try sql("INSERT INTO observations VALUES ('o3','2024-01-03');")
+        #expect(Scenario.stepsRun(try s.dbuild("all")) == ["reduce/o3"])
+        #expect(s.read("l2/o3.txt") == "o3 2024-01-03\n")
+        try s.write("Datafile", (s.read("Datafile") ?? "").replacingOccurrences(of: "FROM observations", with: "FROM observatons"))
+        let refused = try s.dbuild("all")
+        #expect(refused.status == 2 && refused.stderr.contains("no such table: observatons"), "\(refused.stderr)")
+    }
+}
