@@ -35,5 +35,8 @@ struct ListCommand: ParsableCommand {
         print(lines.joined(separator: "\n"))
         let order = ["built", "unrecorded", "stale", "missing"]
         print("\n" + order.compactMap { key in counts[key].map { "\($0) \(key)" } }.joined(separator: ", "))
+        if let undeclared = UndeclaredSteps.line(UndeclaredSteps.names(records: scanner.records, graph: graph, targets: targets)) {
+            print(undeclared)
+        }
     }
 }

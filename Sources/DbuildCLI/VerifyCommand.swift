@@ -38,6 +38,9 @@ struct VerifyCommand: ParsableCommand {
             text = String(text[text.index(after: summary.lowerBound)...])      // the verdict (and --missing's list) only
         }
         print(text, terminator: "")
+        if !json, let undeclared = UndeclaredSteps.line(UndeclaredSteps.names(records: records, graph: graph, targets: targets)) {
+            print(undeclared)
+        }
         if !report.isComplete { throw ExitCode(1) }
     }
 }

@@ -53,6 +53,10 @@ import Testing
         let shrunk = try s.dbuild("all")
         #expect(shrunk.stdout.contains("0 run, 4 up to date"), "\(shrunk.stdout)")
         #expect(s.read("fits/deneb.txt") == "deneb 1.25\n", "a removed row's product is never deleted")
+        let listed = try s.dbuild("list")
+        #expect(listed.stdout.contains("1 recorded step is no longer declared by the Datafile (their products are kept, untouched): fit/deneb"),
+                "\(listed.stdout)")
+        #expect(try s.dbuild("verify").stdout.contains("no longer declared by the Datafile"))
 
         try s.write("stars.txt", "vega 0.03\naltair 0.80\nrigel 0.13\nsirius -1.46\n")
         let plan = try s.dbuild("all", "-n")
