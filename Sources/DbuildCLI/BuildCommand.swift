@@ -48,7 +48,7 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let project = try Project(options: self.project)
+        var project = try Project(options: self.project)
         let continuation = try continueWave.map(WaveContinuation.init(folder:))
         let chosen = continuation != nil ? .slurm : backend ?? BackendChoice(rawValue: project.graph.description.defaultBackend) ?? .local
         let writes = !dryRun && emitOnly == nil
@@ -63,6 +63,9 @@ struct BuildCommand: ParsableCommand {
             }
             print("dbuild: wave \(continuation.next.wave + 1): \(continuation.next.steps.count) step\(continuation.next.steps.count == 1 ? "" : "s") "
                   + "left by wave \(continuation.next.wave)")
+        }
+        if continuation == nil && !Self.growing {
+            project = try grown(project, backend: chosen, writes: writes)
         }
         let listed = continuation?.next.steps.filter { project.graph.step(named: $0) != nil }
         if listed?.isEmpty == true {
@@ -187,6 +190,43 @@ struct BuildCommand: ParsableCommand {
 }
 
 extension BuildCommand {
+    /// Set while a build makes the steps whose outputs the Datafile reads (see `grown`).
+    nonisolated(unsafe) static var growing = false
+
+    /// A graph that grows as steps make data: when the Datafile read a file a step makes (a chunk
+    /// list written by a split step) and that step is stale, it is built first (with what it
+    /// needs), the Datafile is evaluated again, and so on until nothing it reads is still to be
+    /// made — then the build goes on with the grown graph. A dry run says what is not known yet.
+    func grown(_ start: Project, backend: BackendChoice, writes: Bool) throws -> Project {
+        var project = start
+        for _ in 0..<20 {
+            let feeding = project.stepsFeedingTheGraph
+            guard !feeding.isEmpty else { return project }
+            let steps = Array(Set(feeding.map(\.step))).sorted()
+            let scanner = try project.scanner(state: try project.openState(readOnly: true), forced: false)
+            let reasons = try project.scan(scanner, needed: Selection.closure(of: steps, in: project.graph))
+            let stale = steps.filter { reasons[$0] != nil }
+            guard !stale.isEmpty else { return project }
+            let names = stale.map(project.graph.name)
+            let files = feeding.filter { stale.contains($0.step) }.map(\.file)
+            let what = "the Datafile reads \(files.joined(separator: ", ")), which \(names.joined(separator: ", ")) make\(names.count == 1 ? "s" : "")"
+            guard writes && backend == .local else {
+                print("dbuild: not known yet: \(what); the steps declared from it appear once "
+                      + (backend == .slurm && writes ? "it has run (build it first: dbuild \(names.joined(separator: " ")))"
+                                                     : "it has run (dbuild all runs it first, then evaluates the Datafile again)"))
+                return project
+            }
+            print("dbuild: \(what): building \(names.count == 1 ? "it" : "them") first, then evaluating the Datafile again")
+            var first = self
+            first.targets = names
+            Self.growing = true
+            defer { Self.growing = false }
+            try first.run()
+            project = try Project(options: self.project)
+        }
+        return project
+    }
+
     /// Mean recorded duration of each rule's steps, for the progress line's ETA.
     static func meanDurations(_ records: [String: StepRecord]) -> [String: Double] {
         RuleHistory.of(records).mapValues(\.meanSeconds)

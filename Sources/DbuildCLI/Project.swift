@@ -42,6 +42,20 @@ final class Project {
             throw DbuildFailure.graph(GraphErrorText(text: error.description))
         }
         Self.attachSavedSignatures(to: graph, file: cacheEntry + "/signatures.bin")
+        evaluationInputs = EvaluationInputs.read(cacheEntry + "/inputs") ?? []
+    }
+
+    /// What the Datafile's evaluation read (see EvaluationInputs).
+    private(set) var evaluationInputs: [EvaluationInput] = []
+
+    /// Steps whose outputs the Datafile's evaluation read: a graph that grows as they make data
+    /// (a split step writing the chunk list that declares the fit steps). With each, the file read.
+    var stepsFeedingTheGraph: [(step: Int, file: String)] {
+        evaluationInputs.compactMap { input in
+            guard input.kind != "e", input.name.hasPrefix(root + "/"),
+                  let id = graph.pathID(String(input.name.dropFirst(root.count + 1))), graph.producer[Int(id)] >= 0 else { return nil }
+            return (Int(graph.producer[Int(id)]), String(input.name.dropFirst(root.count + 1)))
+        }
     }
 
     /// Step signatures depend on the graph alone, so they are computed once per Datafile and saved

@@ -17,6 +17,7 @@ enum ProjectLock {
     nonisolated(unsafe) private static var hostLock: HostLock?
 
     static func acquire(in dotDbuild: String, wait: Bool) throws {
+        guard hostLock == nil else { return }          // held already (a build that evaluates its Datafile again)
         try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true)
         let environment = ProcessInfo.processInfo.environment
         if environment["DBUILD_LOCK_FLOCK"] != "0" { try takeFlock(dotDbuild + "/lock", wait: wait) }

@@ -8,8 +8,12 @@ import Glibc
 // Relative paths are the Datafile's folder's (the evaluator runs there).
 
 /// The lines of a text file, trimmed, without empty lines and `#` comments: a target list.
-public func lines(of path: String, file: String = #filePath, line: Int = #line) -> [String] {
-    readText(path, Declaration(file: file, line: line)).split(separator: "\n").compactMap { raw in
+/// `whenMissing` is what a file that does not exist yet gives (a list a step of this Datafile
+/// writes: `dbuild all` makes it first, then evaluates the Datafile again); without it, a missing
+/// file is an error.
+public func lines(of path: String, whenMissing: [String]? = nil, file: String = #filePath, line: Int = #line) -> [String] {
+    if let whenMissing, access(path, F_OK) != 0 { _ = fopen(path, "r"); return whenMissing }   // the attempt is recorded
+    return readText(path, Declaration(file: file, line: line)).split(separator: "\n").compactMap { raw in
         let text = trimmed(raw)
         return text.isEmpty || text.hasPrefix("#") ? nil : text
     }

@@ -28,7 +28,7 @@ final class DatafileBuilder {
             rule.declaration.fail("rule \(name) is declared twice (first at line \(earlier.declaration.line)); give each rule its own name")
         }
         for (key, values) in rule.grid {
-            if values.isEmpty { rule.declaration.fail("rule \(name): parameter '\(key)' has no values; give it at least one") }
+            // No values: the rule has no steps (yet) — a list read from data may be empty, or not made yet.
             if key.isEmpty || ["inputs", "outputs", "recipe", "name", "rule", "input", "output", "tools", "tool"].contains(key) {
                 rule.declaration.fail("rule \(name): '\(key)' cannot be a parameter name; choose another")
             }
@@ -70,6 +70,7 @@ final class DatafileBuilder {
     }
 
     private func expand(_ rule: Rule, ruleNumber: UInt32) {
+        if rule.grid.contains(where: { $0.values.isEmpty }) { return }        // no combination: no steps
         let names = rule.grid.map(\.name)
         var counters = [Int](repeating: 0, count: rule.grid.count)
         var values = rule.grid.map { $0.values[0] }

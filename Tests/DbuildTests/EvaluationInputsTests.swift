@@ -177,3 +177,39 @@ extension EvaluationInputsTests {
         #expect(refused.status == 2 && refused.stderr.contains("no such table: observatons"), "\(refused.stderr)")
     }
 }
+
+extension EvaluationInputsTests {
+    /// A graph that grows as steps make data: `split` writes the chunk list the Datafile reads; one
+    /// `dbuild all` from scratch builds split, evaluates again and builds every fit; a grown catalog
+    /// re-splits and builds only the new chunk's fit.
+    @Test func aGraphGrowsAsItsStepsMakeTheDataItIsDeclaredFrom() throws {
+        let s = try Scenario("empty")
+        try s.write("catalog.txt", "a\nb\nc\nd\ne\nf\n")
+        try s.write("Datafile", """
+            import Rules
+            // split writes one chunk file per 2 catalog rows, and the list of chunks; one fit per chunk.
+            let chunks = lines(of: "chunks.txt", whenMissing: [])
+            Rule("split") { s in
+                s.inputs = ["catalog.txt"]
+                s.outputs = ["chunks.txt"]
+                s.recipe = "mkdir -p chunks; split -l 2 -d {input} chunks/c; ls chunks > {output}"
+            }
+            Rule("fit", over: ["chunk": chunks]) { s in
+                s.inputs = ["chunks/\\(s.chunk)"]
+                s.outputs = ["fits/\\(s.chunk).txt"]
+                s.recipe = "wc -l < {input} > {output}"
+            }
+            .staleness(.hash)
+            """)
+        let plan = try s.dbuild("all", "-n")
+        #expect(plan.stdout.contains("not known yet: the Datafile reads chunks.txt, which split makes"), "\(plan.stdout)")
+        let first = try s.dbuild("all")
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(Scenario.stepsRun(first) == ["split", "fit/c00", "fit/c01", "fit/c02"], "one command: \(first.stdout)")
+        #expect(s.read("fits/c02.txt")?.trimmingCharacters(in: .whitespaces) == "2\n")
+        #expect(try s.dbuild("all", "-q").stdout.contains("0 run, 4 up to date"))
+        try s.write("catalog.txt", "a\nb\nc\nd\ne\nf\ng\n")
+        let grown = try s.dbuild("all")
+        #expect(Scenario.stepsRun(grown) == ["split", "fit/c03"], "only the new chunk's fit: \(grown.stdout)")
+    }
+}
