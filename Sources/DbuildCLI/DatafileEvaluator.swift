@@ -116,6 +116,7 @@ struct DatafileEvaluator {
                 + Self.diagnostics(output, generatedFile: mainPath, datafile: datafilePath, lastLine: lastLine))
         }
         guard rename(temporary, entry + "/evaluator") == 0 else { throw DbuildFailure.setup("cannot place the evaluator in \(entry)") }
+        writeCompileCommands(swiftc: swiftc, rulesDirectory: rulesDirectory)
     }
 
     /// The compiler's messages as they concern the Datafile. A message about the generated wrapper
@@ -136,6 +137,19 @@ struct DatafileEvaluator {
             }
         }
         return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `.dbuild/compile_commands.json`: how to type-check the Datafile against the Rules module, for
+    /// sourcekit-lsp (completion, documentation and errors while editing; `.sourcekit-lsp/config.json`,
+    /// which `dbuild init` writes, points it here). Only a help for editors: a failure is ignored.
+    private func writeCompileCommands(swiftc: String, rulesDirectory: String) {
+        func quoted(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        let arguments = [swiftc, "-module-name", "Datafile", "-I", rulesDirectory + "/Modules", datafilePath]
+        let json = "[\n  {\"directory\": \(quoted(root)), \"file\": \(quoted(datafilePath)),\n   \"arguments\": ["
+            + arguments.map(quoted).joined(separator: ", ") + "]}\n]\n"
+        try? writeAtomically(Data(json.utf8), to: root + "/.dbuild/compile_commands.json")
     }
 
     /// The Datafile's folder: the evaluator runs there, and relative paths it reads are its.

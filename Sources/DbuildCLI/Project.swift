@@ -22,6 +22,10 @@ final class Project {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             path += "/Datafile"
         }
+        // `Datafile.swift` is the same file under a name editors and sourcekit-lsp take for Swift.
+        if options.datafile == nil, !FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: path + ".swift") {
+            path += ".swift"
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             throw DbuildFailure.usage("no Datafile at \(path); run dbuild in the folder that holds the Datafile, "
                 + "or name it with -f PATH")

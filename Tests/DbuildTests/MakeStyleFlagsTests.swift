@@ -52,3 +52,32 @@ import Testing
         #expect(s.read("Datafile") == before)
     }
 }
+
+/// Issue 13: editing a Datafile. Each evaluation writes `.dbuild/compile_commands.json` (what
+/// sourcekit-lsp needs to resolve `import Rules`); that command type-checks the example Datafile,
+/// kept as `Datafile.swift`, and fails on a broken one.
+@Suite struct EditorSupportTests {
+    @Test func theWrittenCompileCommandTypeChecksTheExampleDatafileAndFailsOnABrokenOne() throws {
+        let s = try Scenario.examplePipeline()
+        try FileManager.default.moveItem(atPath: s.path + "/Datafile", toPath: s.path + "/Datafile.swift")
+        let plan = try s.dbuild("all", "-n")
+        #expect(plan.status == 0, "Datafile.swift is found: \(plan.stderr)")
+        let data = try #require(FileManager.default.contents(atPath: s.path + "/.dbuild/compile_commands.json"))
+        let entries = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let entry = try #require(entries.first)
+        #expect(entry["file"] as? String == s.path + "/Datafile.swift")
+        let arguments = try #require(entry["arguments"] as? [String])
+        let good = try runTool(arguments[0], Array(arguments.dropFirst()) + ["-typecheck"])
+        #expect(good.status == 0, "\(good.output)")
+        let text = try #require(s.read("Datafile.swift"))
+        try s.write("Datafile.swift", text.replacingOccurrences(of: "s.outputs = [\"data/fields", with: "s.outptus = [\"data/fields"))
+        let broken = try runTool(arguments[0], Array(arguments.dropFirst()) + ["-typecheck"])
+        #expect(broken.status != 0 && broken.output.contains("outptus"), "\(broken.output)")
+    }
+
+    @Test func initPointsSourceKitLSPAtTheCompileCommands() throws {
+        let s = try Scenario("empty")
+        #expect(try s.dbuild("init").status == 0)
+        #expect(s.read(".sourcekit-lsp/config.json")?.contains("\".dbuild\"") == true)
+    }
+}
