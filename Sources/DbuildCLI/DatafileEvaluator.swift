@@ -139,9 +139,11 @@ struct DatafileEvaluator {
         return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// `.dbuild/compile_commands.json`: how to type-check the Datafile against the Rules module, for
-    /// sourcekit-lsp (completion, documentation and errors while editing; `.sourcekit-lsp/config.json`,
-    /// which `dbuild init` writes, points it here). Only a help for editors: a failure is ignored.
+    /// `.dbuild/datafile/compile_commands.json`: how to type-check the Datafile against the Rules
+    /// module, for sourcekit-lsp (completion, documentation and errors while editing;
+    /// `.sourcekit-lsp/config.json`, which `dbuild init` writes, points it here). Written with the
+    /// evaluator cache, even for a Datafile that does not compile (that is when an editor helps).
+    /// Only a help for editors: a failure is ignored.
     private func writeCompileCommands(swiftc: String, rulesDirectory: String) {
         func quoted(_ s: String) -> String {
             "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
@@ -149,7 +151,7 @@ struct DatafileEvaluator {
         let arguments = [swiftc, "-module-name", "Datafile", "-I", rulesDirectory + "/Modules", datafilePath]
         let json = "[\n  {\"directory\": \(quoted(root)), \"file\": \(quoted(datafilePath)),\n   \"arguments\": ["
             + arguments.map(quoted).joined(separator: ", ") + "]}\n]\n"
-        try? writeAtomically(Data(json.utf8), to: root + "/.dbuild/compile_commands.json")
+        try? writeAtomically(Data(json.utf8), to: cacheDirectory + "/compile_commands.json")
     }
 
     /// The Datafile's folder: the evaluator runs there, and relative paths it reads are its.
@@ -186,7 +188,9 @@ struct DatafileEvaluator {
 
     private func removeOtherEntries(keeping key: String) {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? []
-        for name in entries where name != key { try? FileManager.default.removeItem(atPath: cacheDirectory + "/" + name) }
+        for name in entries where name != key && name != "compile_commands.json" {
+            try? FileManager.default.removeItem(atPath: cacheDirectory + "/" + name)
+        }
     }
 
     static func findCompiler() throws -> String {

@@ -19,11 +19,11 @@ struct InitCommand: ParsableCommand {
         print("Wrote \(datafile): two rules over a parameter list in targets.txt. `dbuild all -n` shows the plan; "
               + "`dbuild all` builds it.")
         // sourcekit-lsp (VS Code's Swift extension, Neovim, Emacs) finds the Datafile's compile
-        // command in .dbuild, where each evaluation writes it.
+        // command in .dbuild/datafile, where each evaluation writes it.
         if !FileManager.default.fileExists(atPath: ".sourcekit-lsp/config.json") {
             try? FileManager.default.createDirectory(atPath: ".sourcekit-lsp", withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: ".sourcekit-lsp/config.json",
-                                           contents: Data("{\"compilationDatabase\": {\"searchPaths\": [\".dbuild\"]}}\n".utf8))
+                                           contents: Data("{\"compilationDatabase\": {\"searchPaths\": [\".dbuild/datafile\"]}}\n".utf8))
         }
         if !FileManager.default.fileExists(atPath: "targets.txt") {
             FileManager.default.createFile(atPath: "targets.txt", contents: Data("# one target per line\nm31\nm33\n".utf8))

@@ -60,7 +60,7 @@ public func environment(_ name: String, default fallback: String) -> String {
     getenv(name).map { String(cString: $0) } ?? fallback
 }
 
-private func readText(_ path: String, _ here: Declaration) -> String {
+func readText(_ path: String, _ here: Declaration) -> String {
     guard let file = fopen(path, "r") else {
         here.fail("cannot read \(path): \(String(cString: strerror(errno))) (relative paths are the Datafile's folder's)")
     }

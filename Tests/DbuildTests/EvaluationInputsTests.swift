@@ -213,3 +213,26 @@ extension EvaluationInputsTests {
         #expect(Scenario.stepsRun(grown) == ["split", "fit/c03"], "only the new chunk's fit: \(grown.stdout)")
     }
 }
+
+extension EvaluationInputsTests {
+    /// A mock campaign configured in JSON: a seed added to the configuration adds its step.
+    @Test func aJSONConfigurationIsAParameterSource() throws {
+        let s = try Scenario("empty")
+        try s.write("campaign.json", #"{"box": {"size": 512}, "seeds": [1, 2]}"#)
+        try s.write("Datafile", """
+            import Rules
+            let campaign = config(of: "campaign.json")
+            Rule("mock", over: ["seed": campaign["seeds"].strings]) { s in
+                s.outputs = ["mocks/\\(s.seed).txt"]
+                s.recipe = "echo box \\(campaign["box"]["size"].string!) seed {seed} > {output}"
+            }
+            """)
+        #expect(try s.dbuild("all", "-q").stdout.contains("2 run"))
+        #expect(s.read("mocks/2.txt") == "box 512 seed 2\n")
+        try s.write("campaign.json", #"{"box": {"size": 512}, "seeds": [1, 2, 3]}"#)
+        #expect(Scenario.stepsRun(try s.dbuild("all")) == ["mock/3"])
+        try s.write("campaign.json", #"{"box": {"size": 512}, "seeds": [1, 2, 3"#)
+        let broken = try s.dbuild("all")
+        #expect(broken.status == 2 && broken.stderr.contains("campaign.json is not valid JSON"), "\(broken.stderr)")
+    }
+}

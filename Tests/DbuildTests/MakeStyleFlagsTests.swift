@@ -53,7 +53,7 @@ import Testing
     }
 }
 
-/// Issue 13: editing a Datafile. Each evaluation writes `.dbuild/compile_commands.json` (what
+/// Issue 13: editing a Datafile. Each evaluation writes `.dbuild/datafile/compile_commands.json` (what
 /// sourcekit-lsp needs to resolve `import Rules`); that command type-checks the example Datafile,
 /// kept as `Datafile.swift`, and fails on a broken one.
 @Suite struct EditorSupportTests {
@@ -62,7 +62,7 @@ import Testing
         try FileManager.default.moveItem(atPath: s.path + "/Datafile", toPath: s.path + "/Datafile.swift")
         let plan = try s.dbuild("all", "-n")
         #expect(plan.status == 0, "Datafile.swift is found: \(plan.stderr)")
-        let data = try #require(FileManager.default.contents(atPath: s.path + "/.dbuild/compile_commands.json"))
+        let data = try #require(FileManager.default.contents(atPath: s.path + "/.dbuild/datafile/compile_commands.json"))
         let entries = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         let entry = try #require(entries.first)
         #expect(entry["file"] as? String == s.path + "/Datafile.swift")
@@ -78,6 +78,6 @@ import Testing
     @Test func initPointsSourceKitLSPAtTheCompileCommands() throws {
         let s = try Scenario("empty")
         #expect(try s.dbuild("init").status == 0)
-        #expect(s.read(".sourcekit-lsp/config.json")?.contains("\".dbuild\"") == true)
+        #expect(s.read(".sourcekit-lsp/config.json")?.contains("\".dbuild/datafile\"") == true)
     }
 }
