@@ -43,14 +43,12 @@ struct DatafileEvaluator {
         let entry = cacheDirectory + "/" + key
         let graphPath = entry + "/graph.bin"
         let inputsPath = entry + "/inputs"
-        var previous: GraphDescription?
         if let bytes = readFileBytes(graphPath), let graph = try? GraphDescription.decode(bytes) {
             // The graph stands while everything its evaluation read is unchanged; else it is
             // evaluated again (not compiled: only data changed), and what was derived from it goes.
             guard let inputs = EvaluationInputs.read(inputsPath), EvaluationInputs.firstChanged(inputs) != nil else {
                 return (graph, entry)
             }
-            previous = graph
             for derived in (try? FileManager.default.contentsOfDirectory(atPath: entry)) ?? [] where derived != "evaluator" {
                 unlink(entry + "/" + derived)
             }
@@ -67,12 +65,6 @@ struct DatafileEvaluator {
         defer { unlink(trace) }
         try evaluate(evaluator, writing: staged, trace: trace)
         defer { unlink(staged) }
-        // The Datafile changed: the graph it had is in the entry about to go.
-        if previous == nil {
-            previous = ((try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? []).lazy
-                .filter { $0 != key }.compactMap { readFileBytes(cacheDirectory + "/" + $0 + "/graph.bin") }
-                .compactMap { try? GraphDescription.decode($0) }.first
-        }
         removeOtherEntries(keeping: key)
         guard let bytes = readFileBytes(staged) else { throw DbuildFailure.setup("cannot read \(staged)") }
         let description: GraphDescription
@@ -84,7 +76,6 @@ struct DatafileEvaluator {
         let problems = RecipeSyntaxCheck.problems(in: description, datafile: datafilePath)
         if !problems.isEmpty { throw DbuildFailure.datafile(problems.joined(separator: "\n")) }
         try EvaluationInputs.write(EvaluationInputs.collect(trace: trace, root: root), to: inputsPath)
-        if let previous { UndeclaredProducts.note(old: previous, new: description, dotDbuild: root + "/.dbuild") }
         guard rename(staged, graphPath) == 0 else { throw DbuildFailure.setup("cannot write \(graphPath)") }
         return (description, entry)
     }
