@@ -3,33 +3,48 @@ import Foundation
 import Targets
 
 /// `dbuild clean <prefix>`: removes the products of the selected steps (only those, not what they need)
-/// and forgets their records.
+/// and forgets their records. `--undeclared`: the products of steps the Datafile no longer declares.
 struct CleanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "clean", abstract: "Remove the products of steps.")
 
     @OptionGroup var project: ProjectOptions
     @Argument(help: "Step names, prefixes or output paths whose products to remove ('all' for everything).")
-    var targets: [String]
+    var targets: [String] = []
     @Flag(name: [.customShort("y"), .long], help: "Do not ask for confirmation.") var yes = false
+    @Flag(help: "Remove the products of steps the Datafile no longer declares (a row removed from a catalog), as dbuild made them.")
+    var undeclared = false
 
     func validate() throws {
-        if targets.isEmpty { throw ValidationError("name what to clean, e.g. `dbuild clean LP/model7`, or `dbuild clean all`") }
+        if targets.isEmpty && !undeclared {
+            throw ValidationError("name what to clean, e.g. `dbuild clean LP/model7`, `dbuild clean all` or `dbuild clean --undeclared`")
+        }
     }
 
     func run() throws {
         let project = try Project(options: self.project)
         let graph = project.graph
-        let (roots, _) = try project.select(targets)
-        let present = roots.flatMap { graph.outputs(of: $0) }.filter { project.fileSystem.status($0) != nil }
+        let (roots, _) = targets.isEmpty ? ([], []) : try project.select(targets)
+        let notes = undeclared ? UndeclaredProducts.read(project.cacheEntry) : []
+        let dropped = undeclared
+            ? UndeclaredProducts.removal(of: notes, graph: graph, records: try project.openState(readOnly: true).loadRecords(),
+                                         fileSystem: project.fileSystem)
+            : UndeclaredProducts.Removal()
+        if !self.project.quiet {
+            for kept in dropped.kept.prefix(20) { print("Kept \(kept)") }
+            if dropped.kept.count > 20 { print("… and \(dropped.kept.count - 20) more kept") }
+        }
+        let present = roots.flatMap { graph.outputs(of: $0) }.filter { project.fileSystem.status($0) != nil } + dropped.files
+        let steps = roots.count + dropped.settledSteps.count
         if present.isEmpty {
-            if !self.project.quiet { print("Nothing to remove: the \(roots.count) selected steps have no products on disk.") }
+            if undeclared { try UndeclaredProducts.write(dropped.remaining, project.cacheEntry) }
+            if !self.project.quiet { print("Nothing to remove: the \(steps) selected steps have no products on disk.") }
             return
         }
         if !yes {
             guard isatty(0) != 0 else {
                 throw DbuildFailure.usage("clean would remove \(present.count) files; confirm with --yes when not at a terminal")
             }
-            print("Remove \(present.count) files made by \(roots.count) steps? [y/N] ", terminator: "")
+            print("Remove \(present.count) files made by \(steps) steps? [y/N] ", terminator: "")
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                 print("Nothing removed.")
                 return
@@ -38,7 +53,8 @@ struct CleanCommand: ParsableCommand {
         try project.lock()
         let state = try project.openState(readOnly: false)
         present.forEach(project.fileSystem.removeFile)
-        try state.forget(roots.map(graph.name))
-        if !self.project.quiet { print("Removed \(present.count) files of \(roots.count) steps.") }
+        try state.forget(roots.map(graph.name) + dropped.settledSteps)
+        if undeclared { try UndeclaredProducts.write(dropped.remaining, project.cacheEntry) }
+        if !self.project.quiet { print("Removed \(present.count) files of \(steps) steps.") }
     }
 }

@@ -43,13 +43,17 @@ struct DatafileEvaluator {
         let entry = cacheDirectory + "/" + key
         let graphPath = entry + "/graph.bin"
         let inputsPath = entry + "/inputs"
+        var previous: Previous?
         if let bytes = readFileBytes(graphPath), let graph = try? GraphDescription.decode(bytes) {
             // The graph stands while everything its evaluation read is unchanged; else it is
             // evaluated again (not compiled: only data changed), and what was derived from it goes.
             guard let inputs = EvaluationInputs.read(inputsPath), EvaluationInputs.firstChanged(inputs) != nil else {
                 return (graph, entry)
             }
-            for derived in (try? FileManager.default.contentsOfDirectory(atPath: entry)) ?? [] where derived != "evaluator" {
+            previous = Previous(notes: UndeclaredProducts.read(entry), keys: UndeclaredProducts.readKeys(entry) ?? UndeclaredProducts.stepKeys(graph),
+                                graph: { graph })
+            // The notes of dropped steps stay until replaced, should this evaluation fail.
+            for derived in (try? FileManager.default.contentsOfDirectory(atPath: entry)) ?? [] where derived != "evaluator" && derived != "undeclared" {
                 unlink(entry + "/" + derived)
             }
         }
@@ -65,7 +69,7 @@ struct DatafileEvaluator {
         defer { unlink(trace) }
         try evaluate(evaluator, writing: staged, trace: trace)
         defer { unlink(staged) }
-        removeOtherEntries(keeping: key)
+        let replaced = previous ?? previousEntry(than: key)
         guard let bytes = readFileBytes(staged) else { throw DbuildFailure.setup("cannot read \(staged)") }
         let description: GraphDescription
         do {
@@ -76,7 +80,12 @@ struct DatafileEvaluator {
         let problems = RecipeSyntaxCheck.problems(in: description, datafile: datafilePath)
         if !problems.isEmpty { throw DbuildFailure.datafile(problems.joined(separator: "\n")) }
         try EvaluationInputs.write(EvaluationInputs.collect(trace: trace, root: root), to: inputsPath)
+        let keys = UndeclaredProducts.stepKeys(description)
+        try UndeclaredProducts.write(UndeclaredProducts.carried(notes: replaced.notes, oldKeys: replaced.keys,
+                                                                oldGraph: replaced.graph, newKeys: keys), entry)
+        try UndeclaredProducts.writeKeys(keys, entry)
         guard rename(staged, graphPath) == 0 else { throw DbuildFailure.setup("cannot write \(graphPath)") }
+        removeOtherEntries(keeping: key)
         return (description, entry)
     }
 
@@ -184,6 +193,32 @@ struct DatafileEvaluator {
             throw DbuildFailure.datafile("evaluating the Datafile \(how)" + (messages.isEmpty ? "" : ":\n" + messages))
         }
         guard rename(partial, graphPath) == 0 else { throw DbuildFailure.setup("cannot write \(graphPath)") }
+    }
+
+    /// What the graph an evaluation replaces leaves for its successor: the steps dropped so far,
+    /// the step keys, and the graph itself (decoded only if a step was dropped).
+    struct Previous {
+        var notes: [UndeclaredProducts.Entry] = []
+        var keys: [UInt64]?
+        var graph: () -> GraphDescription? = { nil }
+    }
+
+    /// The entry an edited Datafile replaces (the most recently written).
+    private func previousEntry(than key: String) -> Previous {
+        let others = ((try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? [])
+            .filter { $0 != key && $0 != "compile_commands.json" }
+            .map { (cacheDirectory + "/" + $0, modificationTime($0)) }
+            .sorted { $0.1 > $1.1 }
+        guard let latest = others.first?.0 else { return Previous() }
+        let graph = { readFileBytes(latest + "/graph.bin").flatMap { try? GraphDescription.decode($0) } }
+        return Previous(notes: UndeclaredProducts.read(latest), keys: UndeclaredProducts.readKeys(latest) ?? graph().map(UndeclaredProducts.stepKeys),
+                        graph: graph)
+    }
+
+    private func modificationTime(_ name: String) -> Double {
+        var info = stat()
+        guard stat(cacheDirectory + "/" + name + "/graph.bin", &info) == 0 else { return 0 }
+        return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
     }
 
     private func removeOtherEntries(keeping key: String) {

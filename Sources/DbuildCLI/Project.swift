@@ -40,6 +40,7 @@ final class Project {
             evaluator.timeLimitSeconds = limit
         }
         let (description, cacheEntry) = try evaluator.load()
+        self.cacheEntry = cacheEntry
         do {
             graph = try Graph(description, datafile: String(path.split(separator: "/").last ?? "Datafile"))
         } catch let error as GraphError {
@@ -48,6 +49,9 @@ final class Project {
         Self.attachSavedSignatures(to: graph, file: cacheEntry + "/signatures.bin")
         evaluationInputs = EvaluationInputs.read(cacheEntry + "/inputs") ?? []
     }
+
+    /// The cache folder of the Datafile's graph (facts derived from the graph live there).
+    let cacheEntry: String
 
     /// What the Datafile's evaluation read (see EvaluationInputs).
     private(set) var evaluationInputs: [EvaluationInput] = []

@@ -65,6 +65,23 @@ import Testing
         #expect(Scenario.stepsRun(changed) == ["fit/altair"], "only the star whose value changed: \(changed.stdout)")
         #expect(s.read("fits/altair.txt") == "altair 0.80\n")
         #expect(evaluations(s) == 4)
+
+        // Removed on request only: what a dropped step made, as dbuild made it; a product changed by
+        // hand since is kept and said.
+        try s.write("stars.txt", "vega 0.03\naltair 0.80\nrigel 0.13\n")
+        #expect(try s.dbuild("all", "-q").stdout.contains("0 run, 3 up to date"))
+        try s.write("fits/sirius.txt", "sirius, annotated by hand\n")
+        let kept = ["fits/vega.txt", "fits/altair.txt", "fits/rigel.txt", "fits/sirius.txt"]
+        let before = kept.map { s.read($0) }
+        let refused = try s.dbuild("clean", "--undeclared")
+        #expect(refused.status != 0 && s.exists("fits/deneb.txt"), "not at a terminal: nothing removed without --yes")
+        let cleaned = try s.dbuild("clean", "--undeclared", "--yes")
+        #expect(cleaned.status == 0 && cleaned.stdout.contains("Removed 1 files of 1 steps"), "\(cleaned.stdout)\(cleaned.stderr)")
+        #expect(cleaned.stdout.contains("Kept fits/sirius.txt (changed since fit/sirius made it)"), "\(cleaned.stdout)")
+        #expect(!s.exists("fits/deneb.txt"))
+        #expect(kept.map { s.read($0) } == before)
+        let afterClean = try s.dbuild("list").stdout
+        #expect(afterClean.contains("no longer declared") && afterClean.contains("fit/sirius") && !afterClean.contains("fit/deneb"), "\(afterClean)")
     }
 
     @Test func aFolderListingAndAnEnvironmentVariableAreInputsToo() throws {
