@@ -61,32 +61,50 @@ struct BuildCommand: ParsableCommand {
                 print("dbuild: wave \(continuation.next.wave + 1) not submitted: dbuild cancel stopped the chain")
                 return
             }
-            print("dbuild: wave \(continuation.next.wave + 1): \(continuation.next.steps.count) step\(continuation.next.steps.count == 1 ? "" : "s") "
-                  + "left by wave \(continuation.next.wave)")
+            let next = continuation.next
+            print("dbuild: wave \(next.wave + 1): " + (next.grows.isEmpty ? "" : "the Datafile evaluated again after \(next.grows.joined(separator: ", ")); ")
+                  + "\(next.steps.count) step\(next.steps.count == 1 ? "" : "s") left by wave \(next.wave)")
         }
-        if continuation == nil && !Self.growing {
-            project = try grown(project, backend: chosen, writes: writes)
+        // A graph that grows is judged on what the scheduler has finished: ingested first.
+        let growsOnSlurm = chosen == .slurm && writes && !project.stepsFeedingTheGraph.isEmpty
+        let ingested = growsOnSlurm ? try project.submittedSteps(refresh: true) : nil
+        let failedInChain = try continuation.map { $0.failedInChain(try project.openState(readOnly: true).loadFailures()) } ?? []
+        var regrow: [Int32] = []
+        if !Self.growing {
+            (project, regrow) = try grown(project, backend: chosen, writes: writes,
+                                          inFlight: Set((ingested ?? [:]).keys), failed: failedInChain)
         }
-        let listed = continuation?.next.steps.filter { project.graph.step(named: $0) != nil }
-        if listed?.isEmpty == true {
-            print("dbuild: nothing to submit: the Datafile no longer has any of the steps wave \(continuation!.next.wave) left")
+        if let continuation, let failed = continuation.next.grows.first(where: failedInChain.contains) {
+            print("dbuild: \(failed) did not succeed: the steps declared from what it makes are not known yet "
+                  + "(dbuild status shows why; dbuild all --backend slurm runs it again)")
+        }
+        var selection = continuation?.selection(in: project.graph) ?? targets
+        if !regrow.isEmpty {
+            // As locally: first what the Datafile reads (and what that needs); a step planned from a
+            // graph not known in full could run on a partial list (a summary over the chunks known).
+            selection = (continuation?.next.steps ?? []).filter { project.graph.step(named: $0) != nil }
+                + regrow.map { project.graph.name(Int($0)) }
+        }
+        if let continuation, selection.isEmpty {
+            print("dbuild: nothing to submit: the Datafile no longer has any of the steps wave \(continuation.next.wave) left")
             return
         }
-        let (_, needed) = try project.select(listed ?? targets)
+        let (_, needed) = try project.select(selection)
         // Steps a batch scheduler still has: never planned twice.
         // Decide with a read-only view: a refused build (missing source, unknown target) must leave
         // the state file exactly as it was. One view serves both questions unless the SLURM refresh
         // wrote to the store in between.
         let view = try project.openState(readOnly: true)
         let hadSubmissions = !(try view.loadSubmissions(activeOnly: true)).isEmpty
-        let tracked = try project.submittedSteps(refresh: writes, view: view)
+        let tracked = try ingested ?? project.submittedSteps(refresh: writes, view: view)
         let inFlight = project.jobIDs(tracked)
         let scanner = try project.scanner(state: hadSubmissions && writes ? try project.openState(readOnly: true) : view,
                                           forced: alwaysMake)
         var reasons = try project.scan(scanner, needed: needed)
         keepUntilExit(project, scanner)
         if let continuation {
-            let (kept, blocked) = continuation.restrict(reasons, graph: project.graph, inFlight: inFlight)
+            let (kept, blocked) = continuation.restrict(reasons, graph: project.graph, inFlight: inFlight, needed: needed,
+                                                              growing: !regrow.isEmpty, failed: failedInChain)
             reasons = kept
             if !blocked.isEmpty {
                 try project.openState(readOnly: false).recordBlocked(blocked, at: Date().timeIntervalSince1970)
@@ -145,6 +163,9 @@ struct BuildCommand: ParsableCommand {
                 slurm.maxCoreHours = maxCoreHours
                 slurm.datafile = project.datafile
                 slurm.wave = (continuation?.next.wave ?? 0) + 1
+                slurm.regrowAfter = regrow
+                slurm.targets = continuation?.next.targets ?? targets
+                if let continuation { slurm.chainSince = continuation.next.since }
                 backend = slurm
             } else {
                 let parallelism = jobs ?? LocalBackend.machineCores
@@ -197,24 +218,33 @@ extension BuildCommand {
     /// list written by a split step) and that step is stale, it is built first (with what it
     /// needs), the Datafile is evaluated again, and so on until nothing it reads is still to be
     /// made — then the build goes on with the grown graph. A dry run says what is not known yet.
-    func grown(_ start: Project, backend: BackendChoice, writes: Bool) throws -> Project {
+    /// On SLURM without --wait, nobody stays to evaluate again: the steps are returned, submitted
+    /// with what is known, and a continuation job evaluates the Datafile once they have run.
+    /// `inFlight`: steps a scheduler has (not built here); `failed`: failed in this chain (not retried).
+    func grown(_ start: Project, backend: BackendChoice, writes: Bool, inFlight: Set<String>, failed: Set<String>) throws
+        -> (project: Project, regrow: [Int32]) {
         var project = start
         for _ in 0..<20 {
-            let feeding = project.stepsFeedingTheGraph
-            guard !feeding.isEmpty else { return project }
+            let feeding = project.stepsFeedingTheGraph.filter { !failed.contains(project.graph.name($0.step)) }
+            guard !feeding.isEmpty else { return (project, []) }
             let steps = Array(Set(feeding.map(\.step))).sorted()
             let scanner = try project.scanner(state: try project.openState(readOnly: true), forced: false)
             let reasons = try project.scan(scanner, needed: Selection.closure(of: steps, in: project.graph))
-            let stale = steps.filter { reasons[$0] != nil }
-            guard !stale.isEmpty else { return project }
+            let stale = steps.filter { reasons[$0] != nil || inFlight.contains(project.graph.name($0)) }
+            guard !stale.isEmpty else { return (project, []) }
             let names = stale.map(project.graph.name)
             let files = feeding.filter { stale.contains($0.step) }.map(\.file)
             let what = "the Datafile reads \(files.joined(separator: ", ")), which \(names.joined(separator: ", ")) make\(names.count == 1 ? "s" : "")"
-            guard writes && backend == .local else {
-                print("dbuild: not known yet: \(what); the steps declared from it appear once "
-                      + (backend == .slurm && writes ? "it has run (build it first: dbuild \(names.joined(separator: " ")))"
-                                                     : "it has run (dbuild all runs it first, then evaluates the Datafile again)"))
-                return project
+            if backend == .slurm && writes && !wait {
+                print("dbuild: not known yet: \(what); submitting what is known: a continuation job evaluates the Datafile again "
+                      + "once \(names.count == 1 ? "it has" : "they have") run and submits the steps declared from it")
+                return (project, stale.map(Int32.init))
+            }
+            guard writes else {
+                print("dbuild: not known yet: \(what); the steps declared from it appear once it has run ("
+                      + (backend == .slurm ? "dbuild all --backend slurm submits it first, and a continuation job the rest)"
+                                           : "dbuild all runs it first, then evaluates the Datafile again)"))
+                return (project, backend == .slurm ? stale.map(Int32.init) : [])   // the SLURM plan: what goes first
             }
             print("dbuild: \(what): building \(names.count == 1 ? "it" : "them") first, then evaluating the Datafile again")
             var first = self
@@ -224,7 +254,7 @@ extension BuildCommand {
             try first.run()
             project = try Project(options: self.project)
         }
-        return project
+        return (project, [])
     }
 
     /// Mean recorded duration of each rule's steps, for the progress line's ETA.

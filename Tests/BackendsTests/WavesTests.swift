@@ -78,3 +78,21 @@ import TestSupport
         #expect(script.contains("build --continue-wave \(continuation.folder)") && script.contains("--wait-lock"), "\(script)")
     }
 }
+
+extension WavesTests {
+    /// A graph that grows: the continuation's description (what made the data, the chain's
+    /// selection, when it began) survives the file, and an older file without them still reads.
+    @Test func aContinuationOfAGrowingGraphIsDescribedInItsFile() throws {
+        let folder = NSTemporaryDirectory() + "waves-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let next = NextWave(wave: 2, jobID: "77", steps: ["B/1"], grows: ["split"], targets: ["fit", "summary"], since: 1_796_000_000.5)
+        try next.write(to: folder)
+        #expect(NextWave.read(folder) == next)
+        #expect(next.continuationTask == "evaluates the Datafile again once split has run and submits the steps declared from what it makes, "
+                + "with the next 1 step")
+        try "wave 1\njob 5\nsteps 1\n\nA/0\n".write(toFile: NextWave.path(folder), atomically: true, encoding: .utf8)
+        #expect(NextWave.read(folder) == NextWave(wave: 1, jobID: "5", steps: ["A/0"]))
+        #expect(NextWave.read(folder)?.continuationTask == "submits the next 1 step once this wave has ended")
+    }
+}

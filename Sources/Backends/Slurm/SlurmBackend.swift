@@ -64,6 +64,14 @@ public final class SlurmBackend: Backend {
 
     public var takesMoreSteps: Bool { !waveOut || inFlight.isEmpty }
 
+    /// A graph that grows: steps whose outputs the Datafile reads. Without `wait`, a continuation
+    /// job evaluates the Datafile again once they have run and submits what it then declares.
+    public var regrowAfter: [Int32] = []
+    /// The selection the continuation builds after evaluating again (empty: all).
+    public var targets: [String] = []
+    /// When the chain of submissions began (a continuation never resubmits what failed since).
+    public lazy var chainSince: Double = now().timeIntervalSince1970
+
     public func start(_ jobs: [StepJob], stop: StopSignal) throws -> [Int32] {
         guard !jobs.isEmpty else { return [] }
         if waveOut { wave += 1 }                     // waiting here: the wave before has ended
@@ -85,10 +93,13 @@ public final class SlurmBackend: Backend {
         try submitter.writeFolder()
         try WaveChain.markWave(wave, in: context.folder)
         let later = submitter.deferred
-        if !later.isEmpty && !wait {
+        let planned = Set(jobs.map(\.step))
+        let grows = wait ? [] : regrowAfter.filter { planned.contains($0) || inFlight[$0] != nil }
+        if (!later.isEmpty || !grows.isEmpty) && !wait {
             // Written before anything is submitted: a wave whose continuation never reached the
             // queue is still described, and `status` says how to go on.
-            try NextWave(wave: wave, steps: later.map { graph.name(Int($0)) }).write(to: context.folder)
+            try NextWave(wave: wave, steps: later.map { graph.name(Int($0)) }, grows: grows.map { graph.name(Int($0)) },
+                         targets: targets, since: chainSince).write(to: context.folder)
         }
         let arrays = try submitter.submit(state: state, client: client, attempt: submissionCount)
         let jobIDs = Dictionary(uniqueKeysWithValues: arrays.map { ($0.array, $0.jobID) })
@@ -101,30 +112,32 @@ public final class SlurmBackend: Backend {
         say("submitted \(count) step\(count == 1 ? "" : "s") as \(arrays.count) job array\(arrays.count == 1 ? "" : "s") ("
             + arrays.map { "\($0.rule): \($0.jobID)" }.joined(separator: ", ") + "); scripts in .dbuild/slurm/\(id)")
         waveOut = !later.isEmpty
-        if !later.isEmpty {
-            if wait {
-                say("\(later.count) more step\(later.count == 1 ? "" : "s") wait for room in the queue: submitted when this wave ends")
-            } else {
-                try submitContinuation(after: arrays, context: context, left: later.count)
-            }
+        if !later.isEmpty && wait {
+            say("\(later.count) more step\(later.count == 1 ? "" : "s") wait for room in the queue: submitted when this wave ends")
+        } else if !later.isEmpty {
+            try submitContinuation(after: arrays.map(\.jobID), context: context)
+        } else if !grows.isEmpty {
+            // Only the arrays (here or earlier) that make what the Datafile reads need to have ended.
+            try submitContinuation(after: Array(Set(grows.compactMap { inFlight[$0]?.jobID }.filter { !$0.isEmpty })).sorted(),
+                                   context: context)
         }
         return later
     }
 
-    /// The small job that submits the next wave once every array of this one has ended.
-    private func submitContinuation(after arrays: [SubmittedArray], context: SubmissionContext, left: Int) throws {
+    /// The small job that submits the next wave once every array of this one (or, for a graph that
+    /// grows, every array making what the Datafile reads) has ended.
+    private func submitContinuation(after jobIDs: [String], context: SubmissionContext) throws {
         let resources = MachineDefaults.current.apply(to: Resources())
         let script = NextWave.script(context: context, datafile: datafile, wave: wave, partition: resources.partition,
                                      maxTime: limits.partition(resources.partition).maxTime)
         try writeAtomically(Data(script.utf8), to: context.folder + "/" + NextWave.scriptName())
-        let id = try client.submit(script: NextWave.scriptName(), dependency: "--dependency=afterany:" + arrays.map(\.jobID).joined(separator: ":"),
+        guard var next = NextWave.read(context.folder), !jobIDs.isEmpty else { return }
+        let id = try client.submit(script: NextWave.scriptName(), dependency: "--dependency=afterany:" + jobIDs.joined(separator: ":"),
                                    comment: "dbuild:\(context.id):next-wave", in: context.folder)
-        if var next = NextWave.read(context.folder) {
-            next.jobID = id
-            try next.write(to: context.folder)
-        }
-        say("wave \(wave): \(left) more step\(left == 1 ? "" : "s") follow in later waves; job \(id) submits the next once this wave "
-            + "has ended (dbuild status shows the waves; dbuild cancel stops the chain)")
+        next.jobID = id
+        try next.write(to: context.folder)
+        let later = next.steps.isEmpty ? "" : "\(next.steps.count) more step\(next.steps.count == 1 ? "" : "s") follow in later waves; "
+        say("wave \(wave): \(later)job \(id) \(next.continuationTask) (dbuild status shows the waves; dbuild cancel stops the chain)")
     }
 
     public func waitForOutcomes(stop: StopSignal) throws -> [StepOutcome]? {

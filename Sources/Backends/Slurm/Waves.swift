@@ -31,6 +31,10 @@ public enum Waves {
 /// What a wave leaves to the next: written as `next-wave` into the submission folder before the
 /// continuation job is submitted, read by that job (`dbuild build --continue-wave FOLDER`) and by
 /// `status` and `cancel`. Text: `key value` lines, then the names of the steps left, one per line.
+/// A graph that grows (the Datafile reads a file a step of this wave makes) leaves `grows`: those
+/// steps; the continuation evaluates the Datafile again once they have run and submits the
+/// selection's (`target`) stale steps besides the ones left — never a step that failed since the
+/// chain began (`since`).
 public struct NextWave: Equatable, Sendable {
     /// This submission's wave (1 for the first); the continuation submits wave + 1.
     public var wave: Int
@@ -38,11 +42,20 @@ public struct NextWave: Equatable, Sendable {
     public var jobID: String?
     /// The steps left for later waves.
     public var steps: [String]
+    /// Steps whose outputs the Datafile reads: the graph is known in full once they have run.
+    public var grows: [String]
+    /// The selection the chain builds (empty: all).
+    public var targets: [String]
+    /// When the chain's first submission was planned (seconds since 1970).
+    public var since: Double
 
-    public init(wave: Int, jobID: String? = nil, steps: [String]) {
+    public init(wave: Int, jobID: String? = nil, steps: [String], grows: [String] = [], targets: [String] = [], since: Double = 0) {
         self.wave = wave
         self.jobID = jobID
         self.steps = steps
+        self.grows = grows
+        self.targets = targets
+        self.since = since
     }
 
     public static func path(_ folder: String) -> String { folder + "/next-wave" }
@@ -51,23 +64,40 @@ public struct NextWave: Equatable, Sendable {
     public static func scriptName() -> String { "next-wave.sbatch" }
 
     public func write(to folder: String) throws {
-        var text = "wave \(wave)\n" + (jobID.map { "job \($0)\n" } ?? "") + "steps \(steps.count)\n\n"
-        text += steps.joined(separator: "\n") + "\n"
+        var text = "wave \(wave)\n" + (jobID.map { "job \($0)\n" } ?? "") + "steps \(steps.count)\n" + "since \(since)\n"
+        text += grows.map { "grows \($0)\n" }.joined() + targets.map { "target \($0)\n" }.joined()
+        text += "\n" + steps.joined(separator: "\n") + "\n"
         try writeAtomically(Data(text.utf8), to: Self.path(folder))
     }
 
     public static func read(_ folder: String) -> NextWave? {
         guard let text = readFile(path(folder)), let blank = text.range(of: "\n\n") else { return nil }
+        var next = NextWave(wave: 0, steps: text[blank.upperBound...].split(separator: "\n").map(String.init))
         var wave: Int?
-        var job: String?
         for line in text[..<blank.lowerBound].split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { continue }
-            if parts[0] == "wave" { wave = Int(parts[1]) }
-            if parts[0] == "job" { job = parts[1] }
+            switch parts[0] {
+            case "wave": wave = Int(parts[1])
+            case "job": next.jobID = parts[1]
+            case "since": next.since = Double(parts[1]) ?? 0
+            case "grows": next.grows.append(parts[1])
+            case "target": next.targets.append(parts[1])
+            default: break
+            }
         }
         guard let wave else { return nil }
-        return NextWave(wave: wave, jobID: job, steps: text[blank.upperBound...].split(separator: "\n").map(String.init))
+        next.wave = wave
+        return next
+    }
+
+    /// What the continuation job does and when, for `status` and the submission's messages.
+    public var continuationTask: String {
+        let left = "the next \(steps.count) step\(steps.count == 1 ? "" : "s")"
+        guard !grows.isEmpty else { return "submits \(left) once this wave has ended" }
+        let makers = grows.prefix(3).joined(separator: ", ") + (grows.count > 3 ? ", …" : "")
+        return "evaluates the Datafile again once \(makers) \(grows.count == 1 ? "has" : "have") run and submits the steps declared "
+            + "from what \(grows.count == 1 ? "it makes" : "they make")" + (steps.isEmpty ? "" : ", with \(left)")
     }
 
     /// The continuation job: one core, short, waiting (afterany) for every array of its wave; it runs
@@ -120,10 +150,9 @@ public enum WaveChain {
                     + "(dbuild all --backend slurm submits them)"]
         }
         if let state = live[job] {
-            return ["wave \(wave) (\(newest.id)) is out; job \(job) (\(state)) submits the next \(next.steps.count) step"
-                    + "\(next.steps.count == 1 ? "" : "s") once it has ended"]
+            return ["wave \(wave) (\(newest.id)) is out; job \(job) (\(state)) \(next.continuationTask)"]
         }
         return ["wave \(wave) (\(newest.id)): its continuation job \(job) has left the queue without submitting a next wave "
-                + "(its log: \(newest.folder)/next-wave.out); dbuild all --backend slurm submits the \(next.steps.count) steps left"]
+                + "(its log: \(newest.folder)/next-wave.out); dbuild all --backend slurm submits what is left"]
     }
 }
