@@ -47,6 +47,9 @@ public struct MachineDefaults: Equatable, Sendable {
     public var constraint: String?
     public var slurmLauncher: String?
     public var localLauncher: String?
+    /// `root.lp = /pscratch/me/LP` (several locations, newest first, separated by ':'): where a
+    /// Datafile's named root is on this machine.
+    public var roots: [String: [String]] = [:]
 
     public init() {}
 
@@ -69,6 +72,8 @@ public struct MachineDefaults: Equatable, Sendable {
             case "slurm.maxTime": d.maxTime = try? parseTime(parts[1])
             case "slurm.bundleTime": d.bundleTime = try? parseTime(parts[1])
             case "slurm.fitResources": d.fitResources = ["true", "yes", "1"].contains(parts[1].lowercased())
+            case let key where key.hasPrefix("root.") && key.count > 5:
+                d.roots[String(key.dropFirst(5))] = parts[1].split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             default: break
             }
         }

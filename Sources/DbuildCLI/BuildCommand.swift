@@ -53,6 +53,7 @@ struct BuildCommand: ParsableCommand {
         let chosen = continuation != nil ? .slurm : backend ?? BackendChoice(rawValue: project.graph.description.defaultBackend) ?? .local
         let writes = !dryRun && emitOnly == nil
         if writes {
+            try RootSettings.checkWritable(project.graph.roots)
             try project.lock()
             try project.stopLeftoverRecipes(quiet: quiet)
         }
@@ -117,6 +118,9 @@ struct BuildCommand: ParsableCommand {
         let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }
         if dryRun || emitOnly != nil {
             if dryRun { print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "") }
+            if dryRun && verbose {
+                print("Content hashes read: \(scanner.hashes.filesRead) (the others' size and mtime were unchanged since they were hashed)")
+            }
             if chosen == .slurm {
                 do {
                     try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly,

@@ -46,6 +46,11 @@ final class Project {
         } catch let error as GraphError {
             throw DbuildFailure.graph(GraphErrorText(text: error.description))
         }
+        if !description.roots.isEmpty {
+            let roots = try RootSettings.resolve(description.roots, projectRoot: root, datafile: graph.datafile)
+            fileSystem.roots = roots
+            graph.roots = roots
+        }
         Self.attachSavedSignatures(to: graph, file: cacheEntry + "/signatures.bin")
         evaluationInputs = EvaluationInputs.read(cacheEntry + "/inputs") ?? []
     }
@@ -120,6 +125,12 @@ final class Project {
 
     /// The selected steps and everything they need, as a mask.
     func select(_ targets: [String]) throws -> (roots: [Int], needed: [Bool]) {
+        // A product under a root may be named by its path on disk too.
+        let targets = graph.roots.isEmpty ? targets : targets.map { target -> String in
+            guard target.contains("/"), !target.hasPrefix("@"), graph.pathID(target) == nil else { return target }
+            let absolute = normalizedPath(target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target)
+            return graph.roots.logicalName(ofAbsolute: absolute) ?? target
+        }
         do {
             let roots = try Selection.resolve(targets, in: graph)
             return (roots, Selection.closure(of: roots, in: graph))

@@ -38,6 +38,9 @@ struct VerifyCommand: ParsableCommand {
             text = String(text[text.index(after: summary.lowerBound)...])      // the verdict (and --missing's list) only
         }
         print(text, terminator: "")
+        if !json && !self.project.quiet && !graph.roots.isEmpty {
+            print(RootReport(graph: graph, fileSystem: project.fileSystem).text(listAll: missing), terminator: "")
+        }
         if !json, let undeclared = UndeclaredSteps.line(UndeclaredSteps.names(records: records, graph: graph, targets: targets)) {
             print(undeclared)
         }

@@ -11,6 +11,7 @@ final class DatafileBuilder {
 
     private var rules: [Rule] = []
     var defaultBackend = "local"
+    private var roots: [RootDescription] = []
     private var graph = GraphDescription()
     private var interned: [String: UInt32] = [:]
     /// Per expanded rule: name → its steps, and every "/"-prefix of a name → steps under it. Built on
@@ -44,6 +45,13 @@ final class DatafileBuilder {
         rules.append(rule)
     }
 
+    func declareRoot(_ root: RootDescription, _ here: Declaration) {
+        if let earlier = roots.first(where: { $0.name == root.name }) {
+            here.fail("root \(root.name) is declared twice (first at line \(earlier.line)); give each root its own name")
+        }
+        roots.append(root)
+    }
+
     private func intern(_ s: String) -> UInt32 {
         if let id = interned[s] { return id }
         let id = UInt32(graph.strings.count)
@@ -66,6 +74,7 @@ final class DatafileBuilder {
             ruleSteps.append(first..<graph.stepCount)
         }
         graph.defaultBackend = defaultBackend
+        graph.roots = roots
         return graph
     }
 

@@ -24,6 +24,8 @@ public struct RuleDescription: Equatable, Sendable {
 public struct GraphDescription: Sendable {
     /// The backend `dbuild all` uses when none is named on the command line ("local" or "slurm").
     public var defaultBackend = "local"
+    /// Named roots products may live under (`@name/…` paths).
+    public var roots: [RootDescription] = []
     public var strings: [String] = []
     public var rules: [RuleDescription] = []
     /// Per step: its rule's index.

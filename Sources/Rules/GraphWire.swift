@@ -4,6 +4,7 @@
 //   u32 string count, then each string as u32 byte length + UTF-8 bytes
 //   u32 rule count, then per rule: name, line, parameter names, staleness, resources, expectations
 //   u32 step count, then per step: rule, parameter ids, inputs, outputs, recipe id
+//   (when roots are declared) u32 root count, then per root: name, line, locations
 //
 // Strings are interned once and referenced by index. A custom binary format because JSON of 10^6
 // steps takes ~30 s to round-trip and this one well under 2 s; the magic carries the version.
@@ -120,6 +121,16 @@ extension GraphDescription {
             w.u32(recipeIDs[step])
             w.u32(toolCounts[step])
         }
+        // Roots last, and only when declared: a graph without them reads as before.
+        if !roots.isEmpty {
+            w.u32(UInt32(roots.count))
+            for root in roots {
+                w.u32(id(root.name))
+                w.int(root.line)
+                w.u32(UInt32(root.locations.count))
+                for location in root.locations { w.u32(id(location)) }
+            }
+        }
         var out = WireWriter()
         out.bytes.reserveCapacity(w.bytes.count + table.count * 24 + 16)
         out.bytes.append(contentsOf: magic)
@@ -211,6 +222,17 @@ extension GraphDescription {
                 let tools = try r.u32()
                 guard tools <= i else { throw WireReader.Truncated() }
                 g.toolCounts.append(tools)
+            }
+            if r.offset < bytes.count {
+                let rootCount = Int(try r.u32())
+                guard rootCount <= 10_000 else { throw WireReader.Truncated() }
+                for _ in 0..<rootCount {
+                    let name = try string(try r.u32())
+                    let line = try r.int()
+                    let count = Int(try r.u32())
+                    guard count <= 1_000 else { throw WireReader.Truncated() }
+                    g.roots.append(RootDescription(name: name, locations: try (0..<count).map { _ in try string(try r.u32()) }, line: line))
+                }
             }
         } catch is WireReader.Truncated {
             throw GraphFormatError(description: "graph file is truncated or corrupt")

@@ -17,7 +17,8 @@ public struct CachedHash: Equatable, Sendable {
     }
 }
 
-/// Content hashes, read again only when a file's size, mtime or inode changed since it was hashed.
+/// Content hashes, read again only when a file's size, mtime or inode changed since it was hashed
+/// (under a named root: size or mtime, so that a copied disk is not read again).
 public final class ContentHashes {
     public let fileSystem: FileSystem
     private var cache: [String: CachedHash]
@@ -34,6 +35,14 @@ public final class ContentHashes {
     public func hash(_ path: String) -> UInt64? {
         guard let status = fileSystem.status(path) else { return nil }
         if let known = cache[path], known.matches(status) { return known.hash }
+        if let known = cache[path], path.utf8.first == UInt8(ascii: "@"), known.size == status.size, known.mtimeNanos == status.mtimeNanos {
+            // Under a root, a copy made with cp -a or rsync -a (a moved disk) keeps size and mtime to
+            // the nanosecond but not the inode: trusted, and remembered with its new inode.
+            let entry = CachedHash(size: status.size, mtimeNanos: status.mtimeNanos, inode: status.inode, hash: known.hash)
+            cache[path] = entry
+            fresh[path] = entry
+            return known.hash
+        }
         guard let hash = fileSystem.contentHash(path) else { return nil }
         filesRead += 1
         let entry = CachedHash(size: status.size, mtimeNanos: status.mtimeNanos, inode: status.inode, hash: hash)

@@ -19,7 +19,8 @@ public struct FileStatus: Equatable, Sendable {
 }
 
 /// The file operations staleness and building need, so the engine can run on an in-memory fake.
-/// Paths are relative to the project root (or absolute, for source data elsewhere).
+/// Paths are relative to the project root (or absolute, for source data elsewhere), or under a
+/// named root (`@lp/a/b`, see `RootLocations`).
 public protocol FileSystem: AnyObject {
     func status(_ path: String) -> FileStatus?
     /// XXH3-64 of the file's bytes; nil when the file cannot be read.
@@ -33,6 +34,8 @@ public protocol FileSystem: AnyObject {
 /// calls cost ~15 syscalls a file. For use from one thread at a time.
 public final class DiskFileSystem: FileSystem {
     public let root: String
+    /// The Datafile's named roots on this machine.
+    public var roots = RootLocations()
     /// The project folder, opened once: relative paths are looked up from it (fstatat), so the kernel
     /// does not walk the project's own path again for each of a million files.
     private let rootDescriptor: Int32
@@ -52,8 +55,16 @@ public final class DiskFileSystem: FileSystem {
         if let folder = lastFolder, folder.descriptor >= 0 { close(folder.descriptor) }
     }
 
+    /// The file on disk: under a root, the first location that has it.
     public func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : root + "/" + path
+        if path.hasPrefix("/") { return path }
+        if let found = roots.existing(path) { return found }
+        return root + "/" + path
+    }
+
+    /// Where a file is to be written: under a root, its first location.
+    public func writable(_ path: String) -> String {
+        roots.writable(path) ?? absolute(path)
     }
 
     public func status(_ path: String) -> FileStatus? {
@@ -65,6 +76,10 @@ public final class DiskFileSystem: FileSystem {
     }
 
     private func lookUp(_ path: String, _ info: inout stat) -> Int32 {
+        if let candidates = roots.candidates(path) {
+            for candidate in candidates where stat(candidate, &info) == 0 { return 0 }
+            return -1
+        }
         if path.hasPrefix("/") || rootDescriptor < 0 { return stat(absolute(path), &info) }
         // Byte offsets, not String indices: finding "/" by Character costs grapheme breaking per file.
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return fstatat(rootDescriptor, path, &info, 0) }
@@ -111,7 +126,7 @@ public final class DiskFileSystem: FileSystem {
     }
 
     public func createParentDirectories(of path: String) {
-        let full = absolute(path)
+        let full = writable(path)
         guard let slash = full.lastIndex(of: "/"), slash != full.startIndex else { return }
         let directory = String(full[..<slash])
         if access(directory, F_OK) == 0 { return }

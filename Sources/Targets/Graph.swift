@@ -14,6 +14,9 @@ public final class Graph {
     let dependentList: [Int32]
     /// Every step, dependencies before dependents.
     public let topologicalOrder: [Int32]
+    /// Where the Datafile's named roots are on this machine (set by whoever loads the graph); recipes
+    /// get paths on disk.
+    public var roots = RootLocations()
     private var namesCache: [String]?
     private var nameLookup: [String: Int32]?
     private var pathLookup: [String: UInt32]?
@@ -27,10 +30,11 @@ public final class Graph {
         self.datafile = datafile
         let n = description.stepCount
         var producer = [Int32](repeating: -1, count: description.strings.count)
+        let rootNames = Set(description.roots.map(\.name))
         for step in 0..<n {
             for id in description.outputs(ofStep: step) {
                 let path = description.strings[Int(id)]
-                if let problem = Graph.outputPathProblem(path) {
+                if let problem = Graph.outputPathProblem(path, roots: rootNames) {
                     throw GraphError.unusableOutput(path: path, step: description.name(ofStep: step),
                                                     place: Graph.place(description, datafile, step), problem: problem)
                 }
@@ -167,8 +171,21 @@ public final class Graph {
 
     // MARK: construction helpers
 
-    static func outputPathProblem(_ path: String) -> String? {
-        if path.hasPrefix("/") { return "it is absolute; outputs live inside the project, so write it relative to the Datafile's folder" }
+    static func outputPathProblem(_ path: String, roots: Set<String>) -> String? {
+        if path.utf8.first == UInt8(ascii: "@") {
+            guard let (root, relative) = RootLocations.split(path), roots.contains(root) else {
+                return "no root named \(path.dropFirst().prefix { $0 != "/" }) is declared; declare it with "
+                    + "Root(\"name\", default: \"/path\") and write its paths as root[\"relative/path\"]"
+            }
+            if relative.isEmpty || relative == ".." || relative.hasPrefix("../") || relative == "." {
+                return "it names the root \(root) itself or leaves it; name a file under the root"
+            }
+            return nil
+        }
+        if path.hasPrefix("/") {
+            return "it is absolute; outputs live inside the project or under a declared root (Root(\"name\", default: \"/path\")), "
+                + "so write it relative to the Datafile's folder or as root[\"relative/path\"]"
+        }
         if path == ".." || path.hasPrefix("../") { return "it leaves the project folder; write a path inside the project" }
         if path == "." { return "it names the project folder itself; name a file" }
         if path == ".dbuild" || path.hasPrefix(".dbuild/") { return "it is inside .dbuild/, which belongs to dbuild; choose another folder" }

@@ -8,18 +8,22 @@ public enum RecipeText {
         // Only the placeholders the recipe uses are computed: a 10^6-step plan expands every recipe.
         let rule = graph.rule(of: step)
         let toolCount = Int(graph.description.toolCounts[step])
+        // Paths under a named root become paths on disk: read where found, written to the first location.
+        let roots = graph.roots
+        func read(_ path: String) -> String { quote(roots.isEmpty ? path : roots.existing(path) ?? path) }
+        func written(_ path: String) -> String { quote(roots.isEmpty ? path : roots.writable(path) ?? path) }
         func inputs() -> ArraySlice<String> { graph.inputs(of: step).dropLast(toolCount) }
         func tools() -> ArraySlice<String> { graph.inputs(of: step).suffix(toolCount) }
         return substitute(template) { key in
             switch key {
             case "name": return quote(graph.name(step))
             case "rule": return quote(rule.name)
-            case "inputs": return inputs().map(quote).joined(separator: " ")
-            case "outputs": return graph.outputs(of: step).map(quote).joined(separator: " ")
-            case "tools": return tools().map(quote).joined(separator: " ")
-            case "input": return inputs().first.map(quote) ?? ""
-            case "output": return graph.outputs(of: step).first.map(quote) ?? ""
-            case "tool": return tools().first.map(quote) ?? ""
+            case "inputs": return inputs().map(read).joined(separator: " ")
+            case "outputs": return graph.outputs(of: step).map(written).joined(separator: " ")
+            case "tools": return tools().map(read).joined(separator: " ")
+            case "input": return inputs().first.map(read) ?? ""
+            case "output": return graph.outputs(of: step).first.map(written) ?? ""
+            case "tool": return tools().first.map(read) ?? ""
             default:
                 guard let i = rule.parameterNames.firstIndex(where: { $0 == key }) else { return nil }
                 return quote(graph.parameters(of: step)[i])

@@ -7,20 +7,20 @@ extension ArrayManifest {
     public func jsonBytes() -> [UInt8] {
         var out = JSONOut()
         Self.writeJSON(&out, submission: submission, projectRoot: projectRoot, array: array, rule: rule, parallel: parallel,
-                       taskCount: tasks.count) { tasks[$0] }
+                       roots: roots, taskCount: tasks.count) { tasks[$0] }
         return out.bytes
     }
 
     /// Streams a manifest to `path` (a temporary file, then renamed), building each task's steps only
     /// when it is written: a 10^6-step plan never holds all its steps' JSON, or all their `TaskStep`s.
     public static func write(to path: String, submission: String, projectRoot: String, array: Int, rule: String, parallel: Int?,
-                             taskCount: Int, steps: (Int) -> [TaskStep]) throws {
+                             roots: [String: [String]]? = nil, taskCount: Int, steps: (Int) -> [TaskStep]) throws {
         let temporary = "\(path).\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SpawnError(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
         var out = JSONOut(fd: fd)
         writeJSON(&out, submission: submission, projectRoot: projectRoot, array: array, rule: rule, parallel: parallel,
-                  taskCount: taskCount, steps: steps)
+                  roots: roots, taskCount: taskCount, steps: steps)
         out.flush()
         close(fd)
         guard out.failed == nil, rename(temporary, path) == 0 else {
@@ -30,7 +30,7 @@ extension ArrayManifest {
     }
 
     private static func writeJSON(_ out: inout JSONOut, submission: String, projectRoot: String, array: Int, rule: String,
-                                  parallel: Int?, taskCount: Int, steps: (Int) -> [TaskStep]) {
+                                  parallel: Int?, roots: [String: [String]]?, taskCount: Int, steps: (Int) -> [TaskStep]) {
         out.raw("{\"submission\":"); out.string(submission)
         out.raw(",\"projectRoot\":"); out.string(projectRoot)
         out.raw(",\"array\":\(array),\"rule\":"); out.string(rule)
@@ -46,6 +46,14 @@ extension ArrayManifest {
         }
         out.raw("]")
         if let parallel { out.raw(",\"parallel\":\(parallel)") }
+        if let roots, !roots.isEmpty {
+            out.raw(",\"roots\":{")
+            for (i, name) in roots.keys.sorted().enumerated() {
+                if i > 0 { out.raw(",") }
+                out.string(name); out.raw(":"); out.strings(roots[name] ?? [])
+            }
+            out.raw("}")
+        }
         out.raw("}")
     }
 }

@@ -143,7 +143,8 @@ public final class SlurmSubmitter: @unchecked Sendable {
             do {
                 try ArrayManifest.write(to: ArrayManifest.path(folder: context.folder, array: array.index), submission: context.id,
                                         projectRoot: context.projectRoot, array: array.index, rule: rules[array.rule].name,
-                                        parallel: array.parallel > 1 ? array.parallel : nil, taskCount: array.tasks.count) { t in
+                                        parallel: array.parallel > 1 ? array.parallel : nil, roots: graph.roots.locations,
+                                        taskCount: array.tasks.count) { t in
                     array.tasks[t].map(taskStep)
                 }
             } catch {

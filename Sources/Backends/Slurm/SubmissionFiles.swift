@@ -46,6 +46,9 @@ public struct ArrayManifest: Codable, Equatable, Sendable {
     public var tasks: [[TaskStep]]
     /// A task farm: how many of a task's steps run at once (nil or 1: one after another).
     public var parallel: Int? = nil
+    /// Where the Datafile's named roots were when the array was planned (outputs under a root are
+    /// checked there, as the recipes write them).
+    public var roots: [String: [String]]? = nil
 
     public static func path(folder: String, array: Int) -> String { "\(folder)/array-\(array).json" }
 

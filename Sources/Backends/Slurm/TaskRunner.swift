@@ -26,6 +26,7 @@ public enum TaskRunner {
             throw SpawnError(description: "array \(array) of \(folder) has no task \(task) (it has \(manifest.tasks.count))")
         }
         let fileSystem = DiskFileSystem(root: manifest.projectRoot)
+        fileSystem.roots = RootLocations((manifest.roots ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         let host = ProcessInfo.processInfo.hostName
         let baseEnvironment = ChildProcess.currentEnvironment()
         let steps = manifest.tasks[task]

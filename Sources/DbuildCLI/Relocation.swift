@@ -1,0 +1,156 @@
+import Foundation
+import Targets
+
+/// What `dbuild relocate` does with each declared product of a root that has several locations:
+/// bring it into the first location (where dbuild writes), checked against what dbuild recorded.
+/// Never overwrites and never deletes a copy that differs; an identical copy left in an older
+/// location is left alone.
+struct Relocation {
+    enum Action: Equatable {
+        /// Only in an older location: moved (or linked) into the first.
+        case move(path: String, from: String, to: String)
+        /// In the first location and an older one with the same content: nothing to do (the old copy stays).
+        case identicalCopy(path: String, old: String)
+        /// A copy that must not be moved: it differs from the first location's copy, or from dbuild's record.
+        case conflict(path: String, first: String, other: String, why: String)
+        /// A product in no location: `dbuild all` remakes it.
+        case missing(path: String, step: String)
+    }
+
+    var actions: [Action] = []
+    /// Files in a root's locations that no step declares.
+    var undeclared: [(path: String, file: String)] = []
+
+    /// - Parameters:
+    ///   - recordedHash: the content hash dbuild recorded for a path, if any.
+    ///   - recordedSize: the size recorded when the step that makes it last succeeded, if any.
+    init(graph: Graph, roots selected: [String], selection: Set<String>?, fileSystem: DiskFileSystem,
+         recordedHash: (String) -> UInt64?, recordedSize: (String) -> Int64?) {
+        let locations = graph.roots
+        var declared = Set<String>()
+        for id in graph.description.outputIDs + graph.description.inputIDs {
+            let path = graph.string(id)
+            guard let (root, _) = RootLocations.split(path), selected.contains(root) else { continue }
+            if let selection, !selection.contains(path) { continue }
+            declared.insert(path)
+        }
+        for path in declared.sorted() {
+            let copies = locations.copies(path)
+            let producer = graph.pathID(path).map { Int(graph.producer[Int($0)]) } ?? -1
+            guard let first = copies.first else {
+                if producer >= 0 { actions.append(.missing(path: path, step: graph.name(producer))) }
+                continue
+            }
+            let hash = { (file: String) in fileSystem.contentHash(file) }
+            if first.location == 0 {
+                for other in copies.dropFirst() {
+                    if Self.size(other.path) == Self.size(first.path) && hash(other.path) == hash(first.path) {
+                        actions.append(.identicalCopy(path: path, old: other.path))
+                    } else {
+                        actions.append(.conflict(path: path, first: first.path, other: other.path,
+                                                 why: "differs from the copy in the first location"))
+                    }
+                }
+                continue
+            }
+            // Only in older locations: the first of them is what dbuild reads; check it against the record.
+            let destination = locations.writable(path)!
+            if let size = recordedSize(path), size >= 0, size != Self.size(first.path) {
+                actions.append(.conflict(path: path, first: destination, other: first.path,
+                                         why: "its size \(Self.size(first.path)) differs from the recorded \(size)"))
+            } else if let recorded = recordedHash(path), recorded != hash(first.path) {
+                actions.append(.conflict(path: path, first: destination, other: first.path, why: "its content differs from the recorded hash"))
+            } else {
+                actions.append(.move(path: path, from: first.path, to: destination))
+            }
+            for other in copies.dropFirst(2) where hash(other.path) != hash(first.path) {
+                actions.append(.conflict(path: path, first: first.path, other: other.path, why: "two older copies differ"))
+            }
+        }
+        for root in selected {
+            for folder in locations.locations[root] ?? [] {
+                for relative in RootReport.files(under: folder) where !relative.hasSuffix(Relocation.partialSuffix) {
+                    let path = "@\(root)/\(relative)"
+                    if graph.pathID(path) == nil { undeclared.append((path, folder + "/" + relative)) }
+                }
+            }
+        }
+    }
+
+    static let partialSuffix = ".dbuild-relocating"
+
+    static func size(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : -1
+    }
+
+    var moves: [(path: String, from: String, to: String)] {
+        actions.compactMap { if case let .move(p, f, t) = $0 { return (p, f, t) } else { return nil } }
+    }
+    var conflicts: [(path: String, first: String, other: String, why: String)] {
+        actions.compactMap { if case let .conflict(p, f, o, w) = $0 { return (p, f, o, w) } else { return nil } }
+    }
+    var missing: [(path: String, step: String)] {
+        actions.compactMap { if case let .missing(p, s) = $0 { return (p, s) } else { return nil } }
+    }
+    var identical: [(path: String, old: String)] {
+        actions.compactMap { if case let .identicalCopy(p, o) = $0 { return (p, o) } else { return nil } }
+    }
+
+    /// Moves one file into place: rename when both are on one filesystem; else a copy beside the
+    /// destination (mode and mtime kept), checked by hash, renamed into place, and only then the
+    /// source removed. Killed at any point, a run again finds either the source alone (moved again)
+    /// or both copies identical with the move in the journal (the source then removed: the move's last step).
+    static func move(from source: String, to destination: String, link: Bool, fileSystem: DiskFileSystem) throws {
+        fileSystem.createParentDirectories(of: destination)
+        if link {
+            guard symlink(source, destination) == 0 else { throw RelocationError(path: destination, errno: errno) }
+            return
+        }
+        // (DBUILD_RELOCATE_COPY=1 takes the other filesystem's path on one filesystem: tests use it.)
+        if ProcessInfo.processInfo.environment["DBUILD_RELOCATE_COPY"] != "1" {
+            if rename(source, destination) == 0 { return }
+            guard errno == EXDEV else { throw RelocationError(path: destination, errno: errno) }
+        }
+        let partial = destination + partialSuffix
+        try copyFile(source, partial)
+        guard fileSystem.contentHash(partial) == fileSystem.contentHash(source) else {
+            unlink(partial)
+            throw RelocationError(path: destination, errno: EIO)
+        }
+        guard rename(partial, destination) == 0 else { throw RelocationError(path: destination, errno: errno) }
+        unlink(source)
+    }
+
+    /// Byte copy keeping mode and mtime (what cp -a keeps of a regular file), flushed to disk.
+    static func copyFile(_ source: String, _ destination: String) throws {
+        var info = stat()
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0, fstat(input, &info) == 0 else { throw RelocationError(path: source, errno: errno) }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, info.st_mode & 0o7777)
+        guard output >= 0 else { throw RelocationError(path: destination, errno: errno) }
+        defer { close(output) }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(input, buffer, 1 << 20)
+            if count == 0 { break }
+            if count < 0 { if errno == EINTR { continue }; throw RelocationError(path: source, errno: errno) }
+            var written = 0
+            while written < count {
+                let n = write(output, buffer + written, count - written)
+                if n < 0 { if errno == EINTR { continue }; throw RelocationError(path: destination, errno: errno) }
+                written += n
+            }
+        }
+        var times = [info.st_atim, info.st_mtim]
+        guard fsync(output) == 0, futimens(output, &times) == 0 else { throw RelocationError(path: destination, errno: errno) }
+    }
+}
+
+struct RelocationError: Error, CustomStringConvertible {
+    let path: String
+    let errno: Int32
+    var description: String { "cannot move into \(path): \(String(cString: strerror(errno)))" }
+}
