@@ -72,8 +72,12 @@ struct RootReport {
         return result
     }
 
-    func text(listAll: Bool) -> String {
+    /// A location inside the project is shown relative to it.
+    func text(listAll: Bool, projectRoot: String) -> String {
         var out = ""
+        func shown(_ location: String) -> String {
+            location.hasPrefix(projectRoot + "/") ? String(location.dropFirst(projectRoot.count + 1)) + "/" : location
+        }
         func some(_ paths: [String]) -> String {
             let shown = listAll ? paths : Array(paths.prefix(5))
             return shown.joined(separator: ", ") + (shown.count < paths.count ? ", … (--missing lists all)" : "")
@@ -82,7 +86,7 @@ struct RootReport {
             out += "\nRoot \(root.name):\n"
             for (i, location) in root.locations.enumerated() {
                 let exists = FileManager.default.fileExists(atPath: location)
-                out += "  \(location)\(i == 0 ? " (first: new products go here)" : "")\(exists ? "" : " (not there)"): "
+                out += "  \(shown(location))\(i == 0 ? " (first: new products go here)" : "")\(exists ? "" : " (not there)"): "
                     + "\(root.foundFirst[i]) product\(root.foundFirst[i] == 1 ? "" : "s")\n"
             }
             let copies = root.duplicatesIdentical.count + root.duplicatesDiffering.count

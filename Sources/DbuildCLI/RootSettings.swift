@@ -6,8 +6,8 @@ import Backends
 /// Where the Datafile's named roots are on this machine: the Datafile's default, overridden by the
 /// defaults file (`root.lp = /pscratch/me/LP`, several locations separated by ':') and then by the
 /// environment (`DBUILD_ROOT_LP`). Relative locations are relative to the Datafile's folder. A root
-/// whose first location (where new products go) is missing, two roots that overlap, or a root in
-/// `.dbuild/` is refused before anything is read or written.
+/// whose first location (where new products go) is missing outside the project folder, two roots
+/// that overlap, or a root in `.dbuild/` is refused before anything is read or written.
 enum RootSettings {
     static func resolve(_ declared: [RootDescription], projectRoot: String, datafile: String,
                         defaults: MachineDefaults = .current,
@@ -26,8 +26,12 @@ enum RootSettings {
                 throw DbuildFailure.usage("root \(root.name) has no location (\(source)); give it one, e.g. \(variable)=/scratch/\(root.name)")
             }
             let absolute = locations.map { normalizedPath($0.hasPrefix("/") ? $0 : projectRoot + "/" + $0) }
+            // A folder inside the project is made with the first product, as any output folder;
+            // elsewhere, a missing folder is a disk not mounted or a typo: refused.
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: absolute[0], isDirectory: &isDirectory), isDirectory.boolValue else {
+            let exists = FileManager.default.fileExists(atPath: absolute[0], isDirectory: &isDirectory)
+            let insideProject = absolute[0].hasPrefix(projectRoot + "/")
+            guard (exists && isDirectory.boolValue) || (!exists && insideProject) else {
                 throw DbuildFailure.usage("root \(root.name) is at \(absolute[0]) (\(source)), which is not a folder that exists; "
                     + "create it, or set where the root is on this machine: root.\(root.name) = /path in \(MachineDefaults.path), "
                     + "or \(variable)=/path")
@@ -54,7 +58,8 @@ enum RootSettings {
     static func checkWritable(_ roots: RootLocations) throws {
         for name in roots.names {
             guard let first = roots.locations[name]?.first else { continue }
-            if access(first, W_OK) != 0 {
+            var info = stat()
+            if stat(first, &info) == 0 && access(first, W_OK) != 0 {
                 throw DbuildFailure.usage("root \(name) is at \(first), which this user cannot write (\(String(cString: strerror(errno)))); "
                     + "new products go to a root's first location: fix its permissions or set another location")
             }

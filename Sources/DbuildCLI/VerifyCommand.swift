@@ -39,7 +39,7 @@ struct VerifyCommand: ParsableCommand {
         }
         print(text, terminator: "")
         if !json && !self.project.quiet && !graph.roots.isEmpty {
-            print(RootReport(graph: graph, fileSystem: project.fileSystem).text(listAll: missing), terminator: "")
+            print(RootReport(graph: graph, fileSystem: project.fileSystem).text(listAll: missing, projectRoot: project.root), terminator: "")
         }
         if !json, let undeclared = UndeclaredSteps.line(UndeclaredSteps.names(records: records, graph: graph, targets: targets)) {
             print(undeclared)

@@ -28,7 +28,7 @@ import Testing
         // Exactly that step for certain; what reads its planes only if they come out changed.
         #expect(dry.stdout.hasPrefix("Plan: 1 of 82 selected steps would run; 13 more only if what they read comes out changed"),
                 "\(dry.stdout)")
-        #expect(dry.stdout.contains("LP/hydro/r1  missing output: data/LP/hydro/r1/plane2.h5"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("LP/hydro/r1  missing output: @data/LP/hydro/r1/plane2.h5"), "\(dry.stdout)")
         let build = try s.dbuild("all")
         #expect(Scenario.stepsRun(build) == ["LP/hydro/r1"], "\(build.stdout)")
         #expect(build.stdout.contains("1 run, \(Self.allSteps - 1) up to date"))
@@ -75,7 +75,7 @@ import Testing
         try handle.close()
         let verify = try s.dbuild("verify", "--missing")
         #expect(verify.status == 1)
-        #expect(verify.stdout.contains("broken   data/RT/dmo/r0/run003.h5  (100 bytes, expected at least 1024)"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("broken   @data/RT/dmo/r0/run003.h5  (100 bytes, expected at least 1024)"), "\(verify.stdout)")
         let repair = try s.dbuild("all")
         #expect(Scenario.stepsRun(repair) == ["RT/dmo/r0/run003"], "\(repair.stdout)")
         #expect(try s.dbuild("verify").status == 0)

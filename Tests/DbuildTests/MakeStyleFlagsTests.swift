@@ -70,7 +70,7 @@ import Testing
         let good = try runTool(arguments[0], Array(arguments.dropFirst()) + ["-typecheck"])
         #expect(good.status == 0, "\(good.output)")
         let text = try #require(s.read("Datafile.swift"))
-        try s.write("Datafile.swift", text.replacingOccurrences(of: "s.outputs = [\"data/fields", with: "s.outptus = [\"data/fields"))
+        try s.write("Datafile.swift", text.replacingOccurrences(of: "s.outputs = [data[\"fields", with: "s.outptus = [data[\"fields"))
         let broken = try runTool(arguments[0], Array(arguments.dropFirst()) + ["-typecheck"])
         #expect(broken.status != 0 && broken.output.contains("outptus"), "\(broken.output)")
     }

@@ -28,8 +28,8 @@ import Testing
         #expect(json.status == 1)
         try Scenario.expectGolden(json.stdout, "verify-example-damaged.json")
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
-        #expect(parsed["missing"] as? [String] == ["data/LP/hydro/r0/plane1.h5", "data/PS/dmo/r1/run004.h5"])
-        #expect((parsed["broken"] as? [[String: String]])?.map { $0["path"] } == ["data/LUX/replace/r1.h5"])
+        #expect(parsed["missing"] as? [String] == ["@data/LP/hydro/r0/plane1.h5", "@data/PS/dmo/r1/run004.h5"])
+        #expect((parsed["broken"] as? [[String: String]])?.map { $0["path"] } == ["@data/LUX/replace/r1.h5"])
         let repair = try s.dbuild("all")
         #expect(repair.status == 0)
         #expect(Scenario.stepsRun(repair) == ["LP/hydro/r0", "PS/dmo/r1/run004", "LUX/replace/r1"], "\(repair.stdout)")
@@ -57,8 +57,8 @@ import Testing
         try s.editDatafile(replacing: ".dataset(\"index\", dtype: \"int64\"))", with: ".dataset(\"index\", dtype: \"int64\"), .group(\"/meta\"))")
         let verify = try s.dbuild("verify", "--missing", "LP/dmo/r0", "LUX/dmo/r0")
         #expect(verify.status == 1)
-        #expect(verify.stdout.contains("broken   data/LP/dmo/r0/plane0.h5  (no attribute redshift)"), "\(verify.stdout)")
-        #expect(verify.stdout.contains("broken   data/LUX/dmo/r0.h5  (no group /meta)"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("broken   @data/LP/dmo/r0/plane0.h5  (no attribute redshift)"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("broken   @data/LUX/dmo/r0.h5  (no group /meta)"), "\(verify.stdout)")
         #expect(verify.stdout.contains("Incomplete: 0 missing, 5 broken."), "4 planes and one converted file")
     }
 
@@ -72,7 +72,7 @@ import Testing
         let adopt = try s.dbuild("adopt")
         #expect(adopt.status == 0)
         #expect(adopt.stdout.hasPrefix("Adopted 81 steps; 0 already recorded; 1 not adopted"), "\(adopt.stdout)")
-        #expect(adopt.stdout.contains("RT/hydro/r1/run005: data/RT/hydro/r1/run005.h5: 10 bytes, expected at least 1024"), "\(adopt.stdout)")
+        #expect(adopt.stdout.contains("RT/hydro/r1/run005: @data/RT/hydro/r1/run005.h5: 10 bytes, expected at least 1024"), "\(adopt.stdout)")
         let after = try s.dbuild("all")
         // The map comes back byte-identical, so its spectrum does too, and the summary stays clean.
         #expect(Scenario.stepsRun(after) == ["RT/hydro/r1/run005", "PS/hydro/r1/run005"], "\(after.stdout)")
