@@ -54,3 +54,16 @@ import Testing
         #expect(throws: GraphFormatError.self) { try GraphDescription.decode(Array("{\"json\": true}".utf8)) }
     }
 }
+
+extension GraphWireTests {
+    /// Roots travel after the steps, only when declared: a graph without them is encoded as before.
+    @Test func rootsRoundTripAndAGraphWithoutThemIsUnchanged() throws {
+        var g = Self.sample()
+        let without = g.encoded()
+        g.roots = [RootDescription(name: "lp", locations: ["/scratch/new", "/archive/old"], line: 3),
+                   RootDescription(name: "maps", locations: ["maps"], line: 4)]
+        let with = g.encoded()
+        #expect(try GraphDescription.decode(with).roots == g.roots)
+        #expect(try GraphDescription.decode(without).roots.isEmpty)
+    }
+}

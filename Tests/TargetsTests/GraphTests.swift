@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import Rules
 @testable import Targets
 import TestSupport
@@ -126,5 +127,23 @@ import TestSupport
         #expect(RecipeText.quote("it's") == "'it'\\''s'")
         #expect(RecipeText.quote("") == "''")
         #expect(RecipeText.quote("plain/path-1.h5") == "plain/path-1.h5")
+    }
+}
+
+extension GraphTests {
+    @Test func rootPathsAreSplitAndFoundInTheirLocations() throws {
+        let folder = NSTemporaryDirectory() + "roots-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder + "/old/a", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        FileManager.default.createFile(atPath: folder + "/old/a/x", contents: Data("x".utf8))
+        let roots = RootLocations([("lp", [folder + "/new", folder + "/old"])])
+        #expect(RootLocations.split("@lp/a/x")! == ("lp", "a/x"))
+        #expect(RootLocations.split("lp/a/x") == nil && RootLocations.split("@lp") == nil)
+        #expect(roots.existing("@lp/a/x") == folder + "/old/a/x", "read where it is")
+        #expect(roots.writable("@lp/a/x") == folder + "/new/a/x", "written to the first location")
+        #expect(roots.existing("@lp/a/y") == folder + "/new/a/y", "not anywhere: the first location")
+        #expect(roots.existing("@other/a/x") == nil && roots.existing("plain/x") == nil)
+        #expect(roots.logicalName(ofAbsolute: folder + "/old/a/x") == "@lp/a/x")
+        #expect(roots.copies("@lp/a/x").map(\.location) == [1])
     }
 }
