@@ -235,14 +235,18 @@ private func downstream(of steps: Set<String>) -> Set<String> {
         try s.write("bin/lensplanes", "")
         let models = ["dmo", "hydro"] + (1...32).map { "replace\($0)" }
         for model in models { try s.write("sims/\(model)/snapshots.txt", "") }
-        let dry = try s.dbuild("all", "-n")
+        let nowhere = try s.dbuild("all", "-n")
+        #expect(nowhere.status == 2 && nowhere.stderr.contains("root ceph is at /mnt/ceph/hydro_replace_LP"), "\(nowhere.stderr)")
+        try FileManager.default.createDirectory(atPath: s.path + "/ceph", withIntermediateDirectories: true)
+        let ceph = ["DBUILD_ROOT_CEPH": s.path + "/ceph"]
+        let dry = try s.run(["all", "-n"], environment: ceph)
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.hasPrefix("Plan: 34680 of 34680 selected steps would run"))
         #expect(dry.stdout.contains("LP   340 steps (340 missing output)"))
         #expect(dry.stdout.contains("LUX  340 steps (340 missing output)"))
         #expect(dry.stdout.contains("RT   34000 steps (34000 missing output)"))
         #expect(!s.exists(".dbuild/state.db"))
-        let slice = try s.dbuild("RT/replace7/LP_03", "-n")
+        let slice = try s.run(["RT/replace7/LP_03", "-n"], environment: ceph)
         #expect(slice.stdout.hasPrefix("Plan: 102 of 102 selected steps would run"))
     }
 }

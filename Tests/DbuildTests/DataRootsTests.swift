@@ -182,6 +182,16 @@ import TestSupport
             #expect(try Self.fingerprints(outside.path) == before, "nothing written")
         }
         try refused([:], "root store is at /nonexistent/store (Datafile:2), which is not a folder that exists")
+        // Not writable: a read-only mount (root ignores permission bits), else a folder without write permission.
+        let readOnly = outside.path + "/read-only"
+        try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: true)
+        if geteuid() == 0 {
+            #expect(try runTool("/bin/sh", ["-c", "mount --bind '\(readOnly)' '\(readOnly)' && mount -o remount,bind,ro '\(readOnly)'"]).status == 0)
+        } else {
+            chmod(readOnly, 0o555)
+        }
+        defer { if geteuid() == 0 { _ = try? runTool("/bin/umount", [readOnly]) } }
+        try refused(["DBUILD_ROOT_STORE": readOnly], "root store is at \(readOnly), which this user cannot write")
         try "a file".write(toFile: outside.path + "/file", atomically: false, encoding: .utf8)
         try refused(["DBUILD_ROOT_STORE": outside.path + "/file"], "which is not a folder that exists")
         try refused(["DBUILD_ROOT_STORE": ".dbuild/store"], "inside .dbuild/, which belongs to dbuild")
