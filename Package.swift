@@ -48,6 +48,6 @@ let package = Package(
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets", "Rules", "TestSupport"], exclude: ["Fixtures"]),
         // Scenario tests: the real dbuild executable on the projects in Tests/DbuildTests/Fixtures.
-        .testTarget(name: "DbuildTests", dependencies: ["TestSupport"], exclude: ["Fixtures", "Golden"]),
+        .testTarget(name: "DbuildTests", dependencies: ["TestSupport", "Rules"], exclude: ["Fixtures", "Golden"]),
     ]
 )

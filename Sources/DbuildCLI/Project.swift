@@ -65,9 +65,12 @@ final class Project {
     /// (a split step writing the chunk list that declares the fit steps). With each, the file read.
     var stepsFeedingTheGraph: [(step: Int, file: String)] {
         evaluationInputs.compactMap { input in
-            guard input.kind != "e", input.name.hasPrefix(root + "/"),
-                  let id = graph.pathID(String(input.name.dropFirst(root.count + 1))), graph.producer[Int(id)] >= 0 else { return nil }
-            return (Int(graph.producer[Int(id)]), String(input.name.dropFirst(root.count + 1)))
+            guard input.kind != "e" else { return nil }
+            // A file in the project by its relative path; one under a named root by its @root name.
+            let name = graph.roots.logicalName(ofAbsolute: input.name)
+                ?? (input.name.hasPrefix(root + "/") ? String(input.name.dropFirst(root.count + 1)) : input.name)
+            guard let id = graph.pathID(name), graph.producer[Int(id)] >= 0 else { return nil }
+            return (Int(graph.producer[Int(id)]), name)
         }
     }
 
