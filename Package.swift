@@ -32,10 +32,12 @@ let package = Package(
         ]),
         .target(name: "Rules"),
         .target(name: "DatafileTrace", exclude: ["README.md"]),
+        // dbuild's HDF5 checks: the library loaded with dlopen when first needed, never at start-up.
+        .target(name: "HDF5Probe", exclude: ["README.md"]),
         .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"]),
         .target(name: "Backends", dependencies: ["Targets", "CSpawn"]),
         .target(name: "DbuildCLI", dependencies: [
-            "Rules", "Targets", "Backends", "HDF5Support",
+            "Rules", "Targets", "Backends", "HDF5Probe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Swift 5 mode only so that main.swift may touch C's `stdout` (line buffering).

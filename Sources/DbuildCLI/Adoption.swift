@@ -13,6 +13,7 @@ struct Adoption {
 
     static func run(_ project: Project, steps: [Int], state: StateStore) throws -> Adoption {
         let graph = project.graph
+        try HDF5Expectations.requireLibrary(for: graph.description.rules)
         let records = try state.loadRecords()
         let hashes = ContentHashes(fileSystem: project.fileSystem, cache: try state.loadHashCache())
         var result = Adoption()

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Rules
 import Targets
-import HDF5Support
 
 /// `dbuild verify [prefix]`: are the expected products there and sound? Counts outputs per group;
 /// exit 0 when every expectation holds, 1 when not, 2 on usage errors. Runs and changes nothing.
@@ -26,6 +25,7 @@ struct VerifyCommand: ParsableCommand {
                 + known.sorted().joined(separator: ", "))
         }
         let (roots, _) = try project.select(targets)
+        try HDF5Expectations.requireLibrary(for: graph.description.rules)
         let records = try project.openState(readOnly: true).loadRecords()
         let names = graph.names
         let report = CompletenessReport(
@@ -45,27 +45,5 @@ struct VerifyCommand: ParsableCommand {
             print(undeclared)
         }
         if !report.isComplete { throw ExitCode(1) }
-    }
-}
-
-/// Checks one file against a rule's HDF5 expectations; the first problem found, or nil.
-enum HDF5Expectations {
-    static func problem(_ path: String, _ checks: [HDF5Check]) -> String? {
-        guard !checks.isEmpty else { return nil }
-        let file: HDF5File
-        do { file = try HDF5File.open(path) } catch { return "not a readable HDF5 file" }
-        for check in checks {
-            switch check.kind {
-            case .group:
-                if file.objectKind(check.path) != .group { return "no \(check.text)" }
-            case .dataset:
-                guard file.objectKind(check.path) == .dataset, let info = file.datasetInfo(check.path) else { return "no \(check.text)" }
-                if !check.shape.isEmpty && info.shape != check.shape { return "dataset \(check.path) has shape \(info.shape), expected \(check.shape)" }
-                if !check.dtype.isEmpty && info.dtype != check.dtype { return "dataset \(check.path) is \(info.dtype), expected \(check.dtype)" }
-            case .attribute:
-                if !file.hasAttribute(check.path, on: check.owner) { return "no \(check.text)" }
-            }
-        }
-        return nil
     }
 }
