@@ -35,6 +35,7 @@ enum UndeclaredProducts {
     /// steps of the graph it replaces that it no longer declares, less the steps declared again.
     /// The old graph is decoded only when a step was dropped.
     static func carried(notes: [Entry], oldKeys: [UInt64]?, oldGraph: () -> GraphDescription?, newKeys: [UInt64]) -> [Entry] {
+        guard oldKeys != nil || !notes.isEmpty else { return [] }     // a first evaluation: no set of 10^7 keys
         let current = Set(newKeys)
         var entries = notes.filter { !current.contains($0.key) }
         guard let oldKeys else { return entries }
