@@ -169,10 +169,14 @@ func reportDatafileError(_ message: String) -> Never {
 
 /// Called by the evaluator's generated epilogue: expands the declared rules and writes the graph.
 public func _writeDatafileGraph(to path: String) {
-    let bytes = DatafileBuilder.shared.build().encoded()
+    let graph = DatafileBuilder.shared.build()
     guard let file = fopen(path, "wb") else { reportDatafileError("dbuild evaluator: cannot write \(path)") }
-    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-    if written != bytes.count || fclose(file) != 0 { reportDatafileError("dbuild evaluator: short write to \(path)") }
+    var failed = false
+    graph.encode { piece in
+        let written = piece.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        if written != piece.count { failed = true }
+    }
+    if failed || fclose(file) != 0 { reportDatafileError("dbuild evaluator: short write to \(path)") }
 }
 
 /// For tests of the DSL: expands what has been declared so far without a file.

@@ -71,17 +71,25 @@ public struct GraphFormatError: Error, CustomStringConvertible {
 
 extension GraphDescription {
     public func encoded() -> [UInt8] {
-        // Rules and steps first into a body, so any string they need that is not yet in the table
-        // (a hand-built description) can still be added; then the table, then the body.
-        var table = strings
+        var all: [UInt8] = []
+        encode { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// The wire bytes, handed over in pieces (the table in ~1 MB chunks, then the body): a graph of
+    /// 10^7 steps is written without a second copy of its 700 MB in memory.
+    public func encode(_ emit: (ArraySlice<UInt8>) -> Void) {
+        // Rules and steps first into a body; a string they need that is not in the table (rule-level
+        // strings of a hand-built description) is appended after it. Step-level ids are used as they
+        // are: no dictionary of every path is built again here.
+        var extra: [String] = []
         var lookup: [String: UInt32] = [:]
-        lookup.reserveCapacity(strings.count)
-        for (i, s) in strings.enumerated() where lookup[s] == nil { lookup[s] = UInt32(i) }
         func id(_ s: String) -> UInt32 {
             if let known = lookup[s] { return known }
-            table.append(s)
-            lookup[s] = UInt32(table.count - 1)
-            return UInt32(table.count - 1)
+            let id = UInt32(strings.count + extra.count)
+            extra.append(s)
+            lookup[s] = id
+            return id
         }
         func optional(_ s: String?) -> UInt32 { s.map(id) ?? noString }
         var w = WireWriter()
@@ -132,17 +140,21 @@ extension GraphDescription {
             }
         }
         var out = WireWriter()
-        out.bytes.reserveCapacity(w.bytes.count + table.count * 24 + 16)
+        out.bytes.reserveCapacity(1 << 20 + 1024)
         out.bytes.append(contentsOf: magic)
         out.u8(defaultBackend == "slurm" ? 1 : 0)
-        out.u32(UInt32(table.count))
-        for s in table {
+        out.u32(UInt32(strings.count + extra.count))
+        for s in [strings, extra].joined() {
             let utf8 = s.utf8
             out.u32(UInt32(utf8.count))
             out.bytes.append(contentsOf: utf8)
+            if out.bytes.count >= 1 << 20 {
+                emit(out.bytes[...])
+                out.bytes.removeAll(keepingCapacity: true)
+            }
         }
-        out.bytes.append(contentsOf: w.bytes)
-        return out.bytes
+        emit(out.bytes[...])
+        emit(w.bytes[...])
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> GraphDescription {
