@@ -62,6 +62,11 @@ final class DatafileBuilder {
 
     /// Expands every rule and returns the graph. Called once, after the Datafile's top-level code ran.
     func build() -> GraphDescription {
+        // About one path per step: grown once instead of by doubling (each doubling rehashes every path).
+        let steps = rules.reduce(0) { total, rule in
+            total + min(50_000_000, rule.grid.reduce(1) { $0.multipliedReportingOverflow(by: $1.values.count).partialValue })
+        }
+        interned.reserveCapacity(min(steps + 1_000, 50_000_000))
         for (index, rule) in rules.enumerated() {
             _ = intern(rule.description.name)
             rule.description.parameterNames.forEach { _ = intern($0) }
@@ -121,7 +126,12 @@ final class DatafileBuilder {
         graph.stepRule.append(ruleNumber)
         for v in step.parameterValues { graph.parameterIDs.append(intern(v)) }
         graph.parameterStart.append(UInt32(graph.parameterIDs.count))
-        for p in step.inputs + step.tools { graph.inputIDs.append(intern(normalizedPath(p))) }
+        if let reference = lastReference, sameStorage(step.inputs, reference.paths) {
+            graph.inputIDs.append(contentsOf: reference.ids)     // s.inputs = s.outputs(of: …): already interned
+        } else {
+            for p in step.inputs { graph.inputIDs.append(intern(normalizedPath(p))) }
+        }
+        for p in step.tools { graph.inputIDs.append(intern(normalizedPath(p))) }
         graph.inputStart.append(UInt32(graph.inputIDs.count))
         for p in step.outputs { graph.outputIDs.append(intern(normalizedPath(p))) }
         graph.outputStart.append(UInt32(graph.outputIDs.count))
@@ -134,14 +144,29 @@ final class DatafileBuilder {
         guard let rule = ruleIndex[ruleName], rule < ruleSteps.count else {
             step.declaration.fail("step \(step.name) refers to \"\(selection)\", but no rule \(ruleName) is declared above it; declare that rule first")
         }
+        let ids: [UInt32]
         if selection == ruleName {              // the whole rule: no index of every name prefix needed
-            return ruleSteps[rule].flatMap { s in graph.outputs(ofStep: s).map { graph.strings[Int($0)] } }
+            ids = ruleSteps[rule].flatMap { graph.outputs(ofStep: $0) }
+        } else {
+            if nameIndex[rule] == nil { nameIndex[rule] = buildNameIndex(rule) }
+            guard let steps = nameIndex[rule]![selection] else {
+                step.declaration.fail("step \(step.name) refers to \"\(selection)\", which names no step of rule \(ruleName) and no prefix of one")
+            }
+            ids = steps.flatMap { graph.outputs(ofStep: $0) }
         }
-        if nameIndex[rule] == nil { nameIndex[rule] = buildNameIndex(rule) }
-        guard let steps = nameIndex[rule]![selection] else {
-            step.declaration.fail("step \(step.name) refers to \"\(selection)\", which names no step of rule \(ruleName) and no prefix of one")
-        }
-        return steps.flatMap { s in graph.outputs(ofStep: s).map { graph.strings[Int($0)] } }
+        let paths = ids.map { graph.strings[Int($0)] }
+        lastReference = (paths, ids)
+        return paths
+    }
+
+    /// The last `outputs(of:)` answer with its string ids: a step whose inputs are that very array
+    /// (the usual `s.inputs = s.outputs(of: …)`) is appended without interning its paths again — a
+    /// fan-in over 10^6 outputs would look each one up. Holding the array keeps its storage from
+    /// being reused by another.
+    private var lastReference: (paths: [String], ids: [UInt32])?
+
+    private func sameStorage(_ a: [String], _ b: [String]) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
     }
 
     private func buildNameIndex(_ rule: Int) -> [String: [Int]] {
