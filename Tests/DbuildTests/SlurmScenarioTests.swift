@@ -196,7 +196,10 @@ extension SlurmScenarioTests {
         let local = try Scenario.examplePipeline()
         #expect(try local.dbuild("all").status == 0)
         let s = try Scenario.examplePipeline()
-        try s.write("machine-defaults", "slurm.launcher = mpirun --allow-run-as-root\n")
+        // Each launch with its own session folder: concurrent mpiruns of one user share
+        // /tmp/ompi.<host>.<uid>, and one that ends can remove it under another that starts
+        // ("orte_session_dir failed", seen once in CI with 6 lens-plane tasks at once).
+        try s.write("machine-defaults", "slurm.launcher = mkdir -p /tmp/dbuild-ompi-$$ && TMPDIR=/tmp/dbuild-ompi-$$ mpirun --allow-run-as-root\n")
         let run = try s.run(["all", "--backend", "slurm", "--wait", "--poll-interval", "1"],
                             environment: ["DBUILD_DEFAULTS": s.path + "/machine-defaults"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
