@@ -80,7 +80,7 @@ public final class DiskFileSystem: FileSystem {
             for candidate in candidates where stat(candidate, &info) == 0 { return 0 }
             return -1
         }
-        if path.hasPrefix("/") || rootDescriptor < 0 { return stat(absolute(path), &info) }
+        if path.utf8.first == UInt8(ascii: "/") || rootDescriptor < 0 { return stat(absolute(path), &info) }
         // Byte offsets, not String indices: finding "/" by Character costs grapheme breaking per file.
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return fstatat(rootDescriptor, path, &info, 0) }
         let folder = Substring(path.utf8[..<slash])
