@@ -139,7 +139,9 @@ public final class Graph {
         return names
     }
 
-    public func name(_ step: Int) -> String { names[step] }
+    /// One step's name: built on demand unless every name was (a dry run of 10^6 steps that prints
+    /// ten of them does not build the other 999,990).
+    public func name(_ step: Int) -> String { namesCache?[step] ?? description.name(ofStep: step) }
 
     public func step(named name: String) -> Int? {
         if nameLookup == nil {
