@@ -414,7 +414,10 @@ extension SlurmScenarioTests {
         let s = try Scenario("lensing-chain")
         #expect(try s.dbuild("all").status == 0)
         let before = Self.products(s, Self.chainOutputs)
-        try s.editDatafile(replacing: "s.recipe = \"cat {inputs} > {output}\"", with: "s.recipe = \"sleep 30; cat {inputs} > {output}\"")
+        // `&&`, not `;`: SLURM signals the task's processes one by one, and a shell whose `sleep` was
+        // killed first would go on to `cat … > {output}` — truncating the product itself, which dbuild
+        // then rightly removes as half-made (seen once in CI).
+        try s.editDatafile(replacing: "s.recipe = \"cat {inputs} > {output}\"", with: "s.recipe = \"sleep 30 && cat {inputs} > {output}\"")
         let submit = try s.dbuild("all", "--backend", "slurm")
         #expect(submit.stdout.contains("submitted 9 steps"), "C, R and S are stale (their recipe changed upstream): \(submit.stdout)")
         let cancel = try s.dbuild("cancel")

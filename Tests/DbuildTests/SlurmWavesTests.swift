@@ -18,7 +18,7 @@ extension SlurmScenarioTests {
         Rule("B", over: ["i": 0..<3]) { s in
             s.inputs = s.outputs(of: "A/\\(s.i)")
             s.outputs = ["b/\\(s.i).txt"]
-            s.recipe = "echo {name} >> starts.log; SLOW; (cat {input}; echo converted) > {output}"
+            s.recipe = "echo {name} >> starts.log; SLOW && (cat {input}; echo converted) > {output}"
         }
         .resources(time: "20m")
         Rule("S") { s in
