@@ -86,13 +86,18 @@ final class DatafileBuilder {
     private func expand(_ rule: Rule, ruleNumber: UInt32) {
         if rule.grid.contains(where: { $0.values.isEmpty }) { return }        // no combination: no steps
         let names = rule.grid.map(\.name)
+        // Each grid value interned once, not once per step that has it.
+        let valueIDs = rule.grid.map { $0.values.map(intern) }
         var counters = [Int](repeating: 0, count: rule.grid.count)
         var values = rule.grid.map { $0.values[0] }
         while true {
             let step = Step(rule: rule.description.name, parameterNames: names, parameterValues: values,
                             declaration: rule.declaration)
             rule.body(step)
-            if !step.isSkipped { append(step, ruleNumber: ruleNumber) }
+            if !step.isSkipped {
+                for (position, index) in counters.enumerated() { graph.parameterIDs.append(valueIDs[position][index]) }
+                append(step, ruleNumber: ruleNumber)
+            }
             // Odometer over the grid, last parameter fastest.
             var position = rule.grid.count - 1
             while position >= 0 {
@@ -116,7 +121,8 @@ final class DatafileBuilder {
         if step.recipe.isEmpty {
             step.declaration.fail("step \(step.name) has no recipe; set s.recipe to the shell command that makes its outputs")
         }
-        for path in step.inputs + step.tools + step.outputs where path.isEmpty {
+        // (Three loops, not one over the concatenation: that would copy every path of every step.)
+        for paths in [step.inputs, step.tools, step.outputs] where paths.contains(where: \.isEmpty) {
             step.declaration.fail("step \(step.name) has an empty path among its inputs or outputs; remove it")
         }
         for path in step.outputs where path.hasSuffix("/") {
@@ -124,8 +130,7 @@ final class DatafileBuilder {
                 + "declare the files its recipe writes in it (e.g. \"\(path)done.txt\")")
         }
         graph.stepRule.append(ruleNumber)
-        for v in step.parameterValues { graph.parameterIDs.append(intern(v)) }
-        graph.parameterStart.append(UInt32(graph.parameterIDs.count))
+        graph.parameterStart.append(UInt32(graph.parameterIDs.count))     // the ids: appended by expand
         if let reference = lastReference, sameStorage(step.inputs, reference.paths) {
             graph.inputIDs.append(contentsOf: reference.ids)     // s.inputs = s.outputs(of: …): already interned
         } else {
@@ -135,7 +140,14 @@ final class DatafileBuilder {
         graph.inputStart.append(UInt32(graph.inputIDs.count))
         for p in step.outputs { graph.outputIDs.append(intern(normalizedPath(p))) }
         graph.outputStart.append(UInt32(graph.outputIDs.count))
-        graph.recipeIDs.append(intern(step.recipe))
+        // Most steps of a rule share one recipe text (its placeholders are filled in later).
+        if let last = lastRecipe, last.text == step.recipe {
+            graph.recipeIDs.append(last.id)
+        } else {
+            let id = intern(step.recipe)
+            lastRecipe = (step.recipe, id)
+            graph.recipeIDs.append(id)
+        }
         graph.toolCounts.append(UInt32(step.tools.count))
     }
 
@@ -164,6 +176,7 @@ final class DatafileBuilder {
     /// fan-in over 10^6 outputs would look each one up. Holding the array keeps its storage from
     /// being reused by another.
     private var lastReference: (paths: [String], ids: [UInt32])?
+    private var lastRecipe: (text: String, id: UInt32)?
 
     private func sameStorage(_ a: [String], _ b: [String]) -> Bool {
         a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }

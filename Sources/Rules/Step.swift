@@ -6,7 +6,8 @@
 @dynamicMemberLookup
 public final class Step {
     public let rule: String
-    public let name: String
+    /// `rule/value1/value2…` (built when asked: the builder needs it only for messages).
+    public var name: String { parameterValues.isEmpty ? rule : rule + "/" + parameterValues.joined(separator: "/") }
     let parameterNames: [String]
     let parameterValues: [String]
     let declaration: Declaration
@@ -23,7 +24,6 @@ public final class Step {
         self.parameterNames = parameterNames
         self.parameterValues = parameterValues
         self.declaration = declaration
-        self.name = parameterValues.isEmpty ? rule : rule + "/" + parameterValues.joined(separator: "/")
     }
 
     /// The value of grid parameter `key` for this step.
