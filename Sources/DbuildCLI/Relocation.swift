@@ -42,9 +42,14 @@ struct Relocation {
                 continue
             }
             let hash = { (file: String) in fileSystem.contentHash(file) }
+            var firstHashRead: UInt64??
+            func firstHash() -> UInt64? {            // read once, and only if a comparison needs it
+                if firstHashRead == nil { firstHashRead = .some(hash(first.path)) }
+                return firstHashRead!
+            }
             if first.location == 0 {
                 for other in copies.dropFirst() {
-                    if Self.size(other.path) == Self.size(first.path) && hash(other.path) == hash(first.path) {
+                    if Self.size(other.path) == Self.size(first.path) && hash(other.path) == firstHash() {
                         actions.append(.identicalCopy(path: path, old: other.path))
                     } else {
                         actions.append(.conflict(path: path, first: first.path, other: other.path,
@@ -58,12 +63,12 @@ struct Relocation {
             if let size = recordedSize(path), size >= 0, size != Self.size(first.path) {
                 actions.append(.conflict(path: path, first: destination, other: first.path,
                                          why: "its size \(Self.size(first.path)) differs from the recorded \(size)"))
-            } else if let recorded = recordedHash(path), recorded != hash(first.path) {
+            } else if let recorded = recordedHash(path), recorded != firstHash() {
                 actions.append(.conflict(path: path, first: destination, other: first.path, why: "its content differs from the recorded hash"))
             } else {
                 actions.append(.move(path: path, from: first.path, to: destination))
             }
-            for other in copies.dropFirst(2) where hash(other.path) != hash(first.path) {
+            for other in copies.dropFirst(2) where hash(other.path) != firstHash() {
                 actions.append(.conflict(path: path, first: first.path, other: other.path, why: "two older copies differ"))
             }
         }

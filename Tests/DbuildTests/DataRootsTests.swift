@@ -131,6 +131,32 @@ import TestSupport
         #expect(try s.run(["verify", "-q"], environment: environment).status == 0)
     }
 
+    /// `--link` leaves each file where it is and links it from the first location; a disk copied
+    /// without its mtimes is hashed again once, and hash rules run nothing.
+    @Test func relocateCanLinkAndACopyThatLostItsMtimesRerunsNothing() throws {
+        let s = try Scenario("empty")
+        let outside = try Outside()
+        let (new, old, plain) = (outside.path + "/new", outside.path + "/old", outside.path + "/plain")
+        for folder in [new, old] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try s.write("Datafile", Self.storeDatafile)
+        #expect(try s.run(["all", "-q"], environment: ["DBUILD_ROOT_STORE": old]).status == 0)
+        let built = try Self.fingerprints(old)
+        let environment = ["DBUILD_ROOT_STORE": new + ":" + old]
+        let linked = try s.run(["relocate", "--apply", "--link", "--reports", s.path + "/reports"], environment: environment)
+        #expect(linked.status == 0 && linked.stdout.contains("linked 11,"), "\(linked.stdout)\(linked.stderr)")
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: new + "/g/3.txt")
+        #expect(link == old + "/g/3.txt", "the first location links to the file where it is")
+        #expect(try Self.fingerprints(old) == built, "nothing moved or changed")
+        #expect(try s.run(["all", "-n"], environment: environment).stdout.contains("Nothing to do"))
+
+        #expect(try runTool("/bin/cp", ["-r", old, plain]).status == 0)     // no -a: new mtimes
+        let copied = ["DBUILD_ROOT_STORE": plain]
+        let plan = try s.run(["all", "-n", "-v"], environment: copied)
+        #expect(plan.stdout.contains("Nothing to do") && plan.stdout.contains("Content hashes read: 11 "), "\(plan.stdout)")
+        let build = try s.run(["all"], environment: copied)
+        #expect(build.stdout.contains("0 run, 11 up to date"), "\(build.stdout)")
+    }
+
     @Test func relocateKilledMidwayAndRunAgainEndsAsAnUninterruptedRun() throws {
         let s = try Scenario("empty")
         let outside = try Outside()
