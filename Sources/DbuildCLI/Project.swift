@@ -152,6 +152,8 @@ final class Project {
 
     func scan(_ scanner: StalenessScanner, needed: [Bool]) throws -> [StaleReason?] {
         do {
+            fileSystem.beginScan()
+            defer { fileSystem.endScan() }
             return try scanner.scan(needed: needed)
         } catch let error as GraphError {
             throw DbuildFailure.graph(GraphErrorText(text: error.description))

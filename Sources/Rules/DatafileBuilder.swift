@@ -85,33 +85,39 @@ final class DatafileBuilder {
 
     private func expand(_ rule: Rule, ruleNumber: UInt32) {
         if rule.grid.contains(where: { $0.values.isEmpty }) { return }        // no combination: no steps
+        if let patterns = rule.patterns, patterns.canExpandDirectly(grid: rule.grid) {
+            return deferPatterns(rule, patterns, ruleNumber: ruleNumber)
+        }
         let names = rule.grid.map(\.name)
         // Each grid value interned once, not once per step that has it.
         let valueIDs = rule.grid.map { $0.values.map(intern) }
-        var counters = [Int](repeating: 0, count: rule.grid.count)
-        var values = rule.grid.map { $0.values[0] }
-        while true {
-            let step = Step(rule: rule.description.name, parameterNames: names, parameterValues: values,
+        var grid = GridOdometer(rule.grid)
+        repeat {
+            let step = Step(rule: rule.description.name, parameterNames: names, parameterValues: grid.values,
                             declaration: rule.declaration)
             rule.body(step)
             if !step.isSkipped {
-                for (position, index) in counters.enumerated() { graph.parameterIDs.append(valueIDs[position][index]) }
+                for (position, index) in grid.counters.enumerated() { graph.parameterIDs.append(valueIDs[position][index]) }
                 append(step, ruleNumber: ruleNumber)
             }
-            // Odometer over the grid, last parameter fastest.
-            var position = rule.grid.count - 1
-            while position >= 0 {
-                counters[position] += 1
-                if counters[position] < rule.grid[position].values.count {
-                    values[position] = rule.grid[position].values[counters[position]]
-                    break
+        } while grid.advance()
+    }
+
+    /// A pattern rule travels as its patterns and grid: dbuild expands it when decoding.
+    private func deferPatterns(_ rule: Rule, _ patterns: RulePatterns, ruleNumber: UInt32) {
+        func ids(_ pattern: PathPattern) -> [UInt32] {
+            pattern.pieces.map {
+                switch $0 {
+                case .text(let text): intern(text)
+                case .parameter(let index): PatternBlock.parameterFlag | UInt32(index)
                 }
-                counters[position] = 0
-                values[position] = rule.grid[position].values[0]
-                position -= 1
             }
-            if position < 0 { return }
         }
+        patternRules[Int(ruleNumber)] = (graph.patternBlocks.count, patterns)
+        graph.patternBlocks.append(PatternBlock(
+            rule: ruleNumber, position: graph.stepCount, values: rule.grid.map { $0.values.map(intern) },
+            inputs: (patterns.inputs + patterns.tools).map(ids), toolCount: patterns.tools.count,
+            outputs: patterns.outputs.map(ids), recipe: intern(patterns.recipe)))
     }
 
     private func append(_ step: Step, ruleNumber: UInt32) {
@@ -133,6 +139,8 @@ final class DatafileBuilder {
         graph.parameterStart.append(UInt32(graph.parameterIDs.count))     // the ids: appended by expand
         if let reference = lastReference, sameStorage(step.inputs, reference.paths) {
             graph.inputIDs.append(contentsOf: reference.ids)     // s.inputs = s.outputs(of: …): already interned
+        } else if let reference = lastPatternReference, sameStorage(step.inputs, reference.paths) {
+            graph.inputIDs.append(patternOutputsReference + UInt32(reference.block))   // expanded by decode
         } else {
             for p in step.inputs { graph.inputIDs.append(intern(normalizedPath(p))) }
         }
@@ -156,6 +164,11 @@ final class DatafileBuilder {
         guard let rule = ruleIndex[ruleName], rule < ruleSteps.count else {
             step.declaration.fail("step \(step.name) refers to \"\(selection)\", but no rule \(ruleName) is declared above it; declare that rule first")
         }
+        if let (block, patterns) = patternRules[rule] {
+            let paths = patternOutputs(of: selection, rule: rules[rule], patterns, referencedFrom: step)
+            if selection == ruleName { lastPatternReference = (paths, block) }
+            return paths
+        }
         let ids: [UInt32]
         if selection == ruleName {              // the whole rule: no index of every name prefix needed
             ids = ruleSteps[rule].flatMap { graph.outputs(ofStep: $0) }
@@ -177,6 +190,39 @@ final class DatafileBuilder {
     /// being reused by another.
     private var lastReference: (paths: [String], ids: [UInt32])?
     private var lastRecipe: (text: String, id: UInt32)?
+    /// The same for a pattern rule's outputs: the step takes them as one reference in the wire format.
+    private var lastPatternReference: (paths: [String], block: Int)?
+    /// Rules whose steps are deferred to dbuild's decode: rule number → (pattern block, patterns).
+    private var patternRules: [Int: (block: Int, patterns: RulePatterns)] = [:]
+
+    /// The outputs of a pattern rule's steps named by `selection` (the rule, or a prefix of step
+    /// names: `mock/3` is every step whose first parameter is 3), in step order.
+    private func patternOutputs(of selection: String, rule: Rule, _ patterns: RulePatterns, referencedFrom step: Step) -> [String] {
+        let named = selection.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        // Per parameter, the indices of the values a step may have: those named, else all.
+        var allowed = rule.grid.map { Array($0.values.indices) }
+        for (position, value) in named.enumerated() where position < allowed.count {
+            allowed[position] = rule.grid[position].values.indices.filter { rule.grid[position].values[$0] == value }
+        }
+        if named.count > allowed.count || allowed.contains(where: \.isEmpty) {
+            step.declaration.fail("step \(step.name) refers to \"\(selection)\", which names no step of rule \(rule.description.name) and no prefix of one")
+        }
+        var paths: [String] = []
+        var counters = [Int](repeating: 0, count: allowed.count)
+        var values = [String](repeating: "", count: allowed.count)
+        while true {
+            for position in counters.indices { values[position] = rule.grid[position].values[allowed[position][counters[position]]] }
+            for pattern in patterns.outputs { paths.append(pattern.expanded(with: values)) }
+            var position = counters.count - 1
+            while position >= 0 {
+                counters[position] += 1
+                if counters[position] < allowed[position].count { break }
+                counters[position] = 0
+                position -= 1
+            }
+            if position < 0 { return paths }
+        }
+    }
 
     private func sameStorage(_ a: [String], _ b: [String]) -> Bool {
         a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
@@ -193,6 +239,35 @@ final class DatafileBuilder {
             }
         }
         return index
+    }
+}
+
+/// Every combination of a rule's grid in order, the last parameter fastest.
+struct GridOdometer {
+    private let grid: [(name: String, values: [String])]
+    private(set) var counters: [Int]
+    private(set) var values: [String]
+
+    init(_ grid: [(name: String, values: [String])]) {
+        self.grid = grid
+        counters = [Int](repeating: 0, count: grid.count)
+        values = grid.map { $0.values[0] }
+    }
+
+    /// Moves to the next combination; false after the last.
+    mutating func advance() -> Bool {
+        var position = grid.count - 1
+        while position >= 0 {
+            counters[position] += 1
+            if counters[position] < grid[position].values.count {
+                values[position] = grid[position].values[counters[position]]
+                return true
+            }
+            counters[position] = 0
+            values[position] = grid[position].values[0]
+            position -= 1
+        }
+        return false
     }
 }
 

@@ -42,6 +42,9 @@ public struct GraphDescription: Sendable {
     /// Per step: how many of its inputs, at the end of the list, are tools (scripts the recipe runs):
     /// inputs for staleness, left out of `{inputs}`.
     public var toolCounts: [UInt32] = []
+    /// Rules whose steps travel as patterns over their grid (the evaluator's side only: `decode`
+    /// expands them, so dbuild never sees one).
+    var patternBlocks: [PatternBlock] = []
 
     public init() {}
 

@@ -3,7 +3,11 @@
 //   "DBUILDG5"
 //   u32 string count, then each string as u32 byte length + UTF-8 bytes
 //   u32 rule count, then per rule: name, line, parameter names, staleness, resources, expectations
-//   u32 step count, then per step: rule, parameter ids, inputs, outputs, recipe id
+//   (when pattern rules are declared) u32 0xFFFFFFFE, u32 block count, then per block: rule, grid
+//     value ids, input/tool/output patterns, recipe id (PatternBlock.swift)
+//   u32 entry count, then per entry: a step (rule, parameter ids, inputs, outputs, recipe id), or
+//     0x80000000 | k: pattern block k's steps, expanded here; an input id 0xF0000000 + k stands for
+//     every output of block k
 //   (when roots are declared) u32 root count, then per root: name, line, locations
 //
 // Strings are interned once and referenced by index. A custom binary format because JSON of 10^6
@@ -120,8 +124,21 @@ extension GraphDescription {
             w.int(rule.countGoal?.atLeast ?? -1)
             w.u32(id(rule.countGoal?.per ?? ""))
         }
-        w.u32(UInt32(stepCount))
+        if !patternBlocks.isEmpty {
+            w.u32(patternBlocksMarker)
+            w.u32(UInt32(patternBlocks.count))
+            for block in patternBlocks { block.write(to: &w) }
+        }
+        w.u32(UInt32(stepCount + patternBlocks.count))
+        var nextBlock = 0
+        func blocks(at position: Int) {
+            while nextBlock < patternBlocks.count, patternBlocks[nextBlock].position == position {
+                w.u32(patternStepsFlag | UInt32(nextBlock))
+                nextBlock += 1
+            }
+        }
         for step in 0..<stepCount {
+            blocks(at: step)
             w.u32(stepRule[step])
             w.ids(parameters(ofStep: step))
             w.ids(inputs(ofStep: step))
@@ -129,6 +146,7 @@ extension GraphDescription {
             w.u32(recipeIDs[step])
             w.u32(toolCounts[step])
         }
+        blocks(at: stepCount)
         // Roots last, and only when declared: a graph without them reads as before.
         if !roots.isEmpty {
             w.u32(UInt32(roots.count))
@@ -215,16 +233,52 @@ extension GraphDescription {
                 if atLeast >= 0 { rule.countGoal = CountGoal(atLeast: atLeast, per: per) }
                 g.rules.append(rule)
             }
-            let stepCount = Int(try r.u32())
-            g.stepRule.reserveCapacity(stepCount)
-            g.recipeIDs.reserveCapacity(stepCount)
-            for _ in 0..<stepCount {
+            var entries = Int(try r.u32())
+            var blocks: [PatternBlock] = []
+            if entries == Int(patternBlocksMarker) {
+                let count = Int(try r.u32())
+                guard count <= 100_000 else { throw WireReader.Truncated() }
+                for _ in 0..<count { blocks.append(try PatternBlock.read(from: &r, stringCount: stringCount, rules: g.rules)) }
+                entries = Int(try r.u32())
+            }
+            let expandedSteps = blocks.reduce(0) { $0 + $1.stepCount }
+            g.stepRule.reserveCapacity(entries + expandedSteps)
+            g.recipeIDs.reserveCapacity(entries + expandedSteps)
+            var interner: PathInterner?
+            var blockOutputs = [Range<Int>?](repeating: nil, count: blocks.count)
+            for _ in 0..<entries {
                 let rule = try r.u32()
+                if rule & patternStepsFlag != 0 {
+                    let k = Int(rule & ~patternStepsFlag)
+                    guard k < blocks.count, blockOutputs[k] == nil else { throw WireReader.Truncated() }
+                    if interner == nil {
+                        let paths = blocks.reduce(0) { $0 + $1.stepCount * ($1.inputs.count + $1.outputs.count) }
+                        interner = PathInterner(strings: &g.strings, expected: paths)
+                    }
+                    blockOutputs[k] = g.expand(blocks[k], interner: &interner!)
+                    continue
+                }
                 guard rule < ruleCount else { throw WireReader.Truncated() }
                 g.stepRule.append(rule)
                 let p = try r.ids(into: &g.parameterIDs, limit: stringCount)
                 g.parameterStart.append(g.parameterStart.last! + UInt32(p))
-                let i = try r.ids(into: &g.inputIDs, limit: stringCount)
+                // An input may stand for every output of a pattern block expanded above.
+                let listed = Int(try r.u32())
+                guard listed <= (bytes.count - r.offset) / 4 else { throw WireReader.Truncated() }
+                var i = 0
+                for _ in 0..<listed {
+                    let id = try r.u32()
+                    if id < stringCount {
+                        g.inputIDs.append(id)
+                        i += 1
+                    } else if id >= patternOutputsReference, Int(id - patternOutputsReference) < blocks.count,
+                              let range = blockOutputs[Int(id - patternOutputsReference)] {
+                        g.inputIDs.append(contentsOf: g.outputIDs[range])
+                        i += range.count
+                    } else {
+                        throw WireReader.Truncated()
+                    }
+                }
                 g.inputStart.append(g.inputStart.last! + UInt32(i))
                 let o = try r.ids(into: &g.outputIDs, limit: stringCount)
                 g.outputStart.append(g.outputStart.last! + UInt32(o))

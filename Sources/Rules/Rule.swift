@@ -12,13 +12,21 @@ public final class Rule {
     let grid: [(name: String, values: [String])]
     let body: (Step) -> Void
     let declaration: Declaration
+    /// Set when the rule was declared with path patterns instead of a closure (PatternRule.swift).
+    let patterns: RulePatterns?
 
     @discardableResult
-    public init(_ name: String, over grid: KeyValuePairs<String, any ParameterValues> = [:],
-                file: String = #filePath, line: Int = #line, _ body: @escaping (Step) -> Void) {
+    public convenience init(_ name: String, over grid: KeyValuePairs<String, any ParameterValues> = [:],
+                            file: String = #filePath, line: Int = #line, _ body: @escaping (Step) -> Void) {
+        self.init(name, grid: grid.map { ($0.key, $0.value.parameterValues) }, file: file, line: line, patterns: nil, body)
+    }
+
+    init(_ name: String, grid: [(name: String, values: [String])], file: String, line: Int,
+         patterns: RulePatterns?, _ body: @escaping (Step) -> Void) {
         declaration = Declaration(file: file, line: line)
-        description = RuleDescription(name: name, line: line, parameterNames: grid.map(\.key))
-        self.grid = grid.map { ($0.key, $0.value.parameterValues) }
+        description = RuleDescription(name: name, line: line, parameterNames: grid.map(\.name))
+        self.grid = grid
+        self.patterns = patterns
         self.body = body
         DatafileBuilder.shared.declare(self)
     }

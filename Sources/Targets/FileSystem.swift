@@ -49,6 +49,18 @@ public final class DiskFileSystem: FileSystem {
     /// in scan order, and a lookup of `mock_s3.h5` in an open folder walks one path component, not
     /// three (the kernel's path walk was a quarter of a no-op's time).
     private var lastFolder: (path: Substring, descriptor: Int32)?
+    private let missingFolder: Int32 = -2
+    private var nothingChanges = false
+
+    /// Between `beginScan` and `endScan` (a staleness scan, which writes nothing) a folder found
+    /// missing is trusted to stay missing; after, every lookup asks the disk again (recipes create
+    /// folders).
+    public func beginScan() { nothingChanges = true }
+
+    public func endScan() {
+        nothingChanges = false
+        if lastFolder?.descriptor == missingFolder { lastFolder = nil }
+    }
 
     deinit {
         if rootDescriptor >= 0 { close(rootDescriptor) }
@@ -86,10 +98,13 @@ public final class DiskFileSystem: FileSystem {
         let folder = Substring(path.utf8[..<slash])
         if lastFolder?.path != folder {
             if let last = lastFolder, last.descriptor >= 0 { close(last.descriptor) }
-            lastFolder = (folder, openat(rootDescriptor, String(folder), openPathOnly | O_DIRECTORY | O_CLOEXEC))
+            let descriptor = openat(rootDescriptor, String(folder), openPathOnly | O_DIRECTORY | O_CLOEXEC)
+            lastFolder = (folder, descriptor >= 0 ? descriptor : errno == ENOENT && nothingChanges ? missingFolder : -1)
         }
         let descriptor = lastFolder!.descriptor
-        // A folder that cannot be opened: fall back to the whole path, which reports why (ENOENT, EACCES).
+        // No such folder during a scan: no file in it either — a fresh campaign's dry run stats each
+        // folder once, not each of its products. Otherwise the whole path, which reports why.
+        if descriptor == missingFolder { return -1 }
         if descriptor < 0 { return fstatat(rootDescriptor, path, &info, 0) }
         let nameOffset = path.utf8.distance(from: path.utf8.startIndex, to: slash) + 1
         return path.withCString { fstatat(descriptor, $0 + nameOffset, &info, 0) }

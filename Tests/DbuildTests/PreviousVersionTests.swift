@@ -39,6 +39,28 @@ import TestSupport
         #expect(Scenario.stepsRun(repair) == ["mock/2/3"], "its content is the same: the aggregate is cut off: \(repair.stdout)")
     }
 
+    /// The same campaign with its grid written as a pattern rule (which travels to dbuild as a
+    /// pattern, not as 20 paths) is the same steps: the previous version's records hold.
+    @Test func thePreviousVersionsRecordsHoldWhenTheGridBecomesAPatternRule() throws {
+        let s = try Scenario("previous-version-campaign")
+        try Self.restore(s)
+        try s.editDatafile(replacing: """
+            Rule("mock", over: ["r": 0..<4, "s": 0..<5]) { s in
+                s.outputs = ["catalogs/r\\(s.r)/mock_s\\(s.s).txt"]
+                s.recipe = "echo mock {r} {s} > {output}"
+            }
+            """, with: """
+            Rule("mock", over: ["r": 0..<4, "s": 0..<5], outputs: ["catalogs/r{r}/mock_s{s}.txt"],
+                 recipe: "echo mock {r} {s} > {output}")
+            """)
+        let build = try s.dbuild("all")
+        #expect(build.stdout.contains("0 run, 21 up to date"), "\(build.stdout)\(build.stderr)")
+        try s.remove("catalogs/r1/mock_s4.txt")
+        let repair = try s.dbuild("all")
+        #expect(Scenario.stepsRun(repair) == ["mock/1/4"], "\(repair.stdout)")
+        #expect(s.read("catalogs/r1/mock_s4.txt") == "mock 1 4\n")
+    }
+
     @Test func aGraphCachedByThePreviousVersionDecodesToTheSameSteps() throws {
         let s = try Scenario("previous-version-campaign")
         let bytes = try #require(FileManager.default.contents(atPath: s.path + "/previous-version/graph.bin"))

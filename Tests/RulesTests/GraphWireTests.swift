@@ -67,3 +67,45 @@ extension GraphWireTests {
         #expect(try GraphDescription.decode(without).roots.isEmpty)
     }
 }
+
+extension GraphWireTests {
+    /// A pattern block decodes into the steps it stands for, in its place; a path it makes is the
+    /// same string id as that path written literally elsewhere, and a reference to its outputs
+    /// becomes every one of them, in step order.
+    @Test func patternBlockExpandsInPlaceAndSharesIDsWithLiteralPaths() throws {
+        var g = GraphDescription()
+        g.strings = ["first.txt", "touch {output}", "a", "b", "1", "2", "out/", "/", ".txt", "in.txt", "out/b/2.txt", "cat {inputs} > {output}", "sum.txt"]
+        g.rules = [RuleDescription(name: "first", line: 1, parameterNames: []),
+                   RuleDescription(name: "grid", line: 2, parameterNames: ["m", "r"]),
+                   RuleDescription(name: "sum", line: 3, parameterNames: [])]
+        // Step 0 (first): writes first.txt.
+        g.stepRule = [0]; g.parameterStart = [0, 0]; g.inputStart = [0, 0]
+        g.outputIDs = [0]; g.outputStart = [0, 1]; g.recipeIDs = [1]; g.toolCounts = [0]
+        let flag = PatternBlock.parameterFlag
+        g.patternBlocks = [PatternBlock(rule: 1, position: 1, values: [[2, 3], [4, 5]],
+                                        inputs: [[9]], toolCount: 0,
+                                        outputs: [[6, flag | 0, 7, flag | 1, 8]], recipe: 1)]
+        // Step 1 (sum, after the block): every output of the block, then out/b/2.txt written literally.
+        g.stepRule.append(2); g.parameterStart.append(0)
+        g.inputIDs = [patternOutputsReference + 0, 10]; g.inputStart.append(2)
+        g.outputIDs.append(12); g.outputStart.append(2)
+        g.recipeIDs.append(11); g.toolCounts.append(0)
+
+        let d = try GraphDescription.decode(g.encoded())
+        #expect(d.stepCount == 6)
+        #expect((0..<6).map { d.name(ofStep: $0) } == ["first", "grid/a/1", "grid/a/2", "grid/b/1", "grid/b/2", "sum"])
+        let outputs = (1...4).map { d.outputs(ofStep: $0).map { d.strings[Int($0)] } }
+        #expect(outputs == [["out/a/1.txt"], ["out/a/2.txt"], ["out/b/1.txt"], ["out/b/2.txt"]])
+        // The literal out/b/2.txt and the expanded one are one id; in.txt too.
+        #expect(d.outputs(ofStep: 4).first == 10)
+        #expect(d.inputs(ofStep: 1).map { $0 } == [9])
+        #expect(d.inputs(ofStep: 5).map { d.strings[Int($0)] } == ["out/a/1.txt", "out/a/2.txt", "out/b/1.txt", "out/b/2.txt", "out/b/2.txt"])
+        #expect(d.recipeIDs[1...4].allSatisfy { $0 == 1 })
+        #expect(Set(d.strings).count == d.strings.count, "no path twice in the table")
+        // Cut anywhere: an error, not a crash.
+        let bytes = g.encoded()
+        for cut in stride(from: 0, to: bytes.count - 1, by: 5) {
+            #expect(throws: (any Error).self) { try GraphDescription.decode(Array(bytes[0..<cut])) }
+        }
+    }
+}
