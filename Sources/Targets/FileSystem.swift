@@ -28,6 +28,12 @@ public protocol FileSystem: AnyObject {
     func removeFile(_ path: String)
     /// Creates the folders a file will be written into.
     func createParentDirectories(of path: String)
+    /// Another instance for use on another thread at the same time (nil: this one must do it all).
+    func forAnotherThread() -> FileSystem?
+}
+
+extension FileSystem {
+    public func forAnotherThread() -> FileSystem? { nil }
 }
 
 /// The real disk, rooted at the project directory. Uses stat(2) directly: Foundation's attribute
@@ -43,6 +49,12 @@ public final class DiskFileSystem: FileSystem {
     public init(root: String) {
         self.root = root
         rootDescriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    }
+
+    public func forAnotherThread() -> FileSystem? {
+        let other = DiskFileSystem(root: root)
+        other.roots = roots
+        return other
     }
 
     /// The folder of the last relative path looked up, kept open: products come twenty to a folder
