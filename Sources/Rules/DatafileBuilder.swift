@@ -85,7 +85,7 @@ final class DatafileBuilder {
 
     private func expand(_ rule: Rule, ruleNumber: UInt32) {
         if rule.grid.contains(where: { $0.values.isEmpty }) { return }        // no combination: no steps
-        if let patterns = rule.patterns, patterns.canExpandDirectly(grid: rule.grid) {
+        if let patterns = rule.patterns, patterns.canTravelAsPatterns(grid: rule.grid) {
             return deferPatterns(rule, patterns, ruleNumber: ruleNumber)
         }
         let names = rule.grid.map(\.name)
@@ -199,29 +199,20 @@ final class DatafileBuilder {
     /// names: `mock/3` is every step whose first parameter is 3), in step order.
     private func patternOutputs(of selection: String, rule: Rule, _ patterns: RulePatterns, referencedFrom step: Step) -> [String] {
         let named = selection.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        // Per parameter, the indices of the values a step may have: those named, else all.
-        var allowed = rule.grid.map { Array($0.values.indices) }
-        for (position, value) in named.enumerated() where position < allowed.count {
-            allowed[position] = rule.grid[position].values.indices.filter { rule.grid[position].values[$0] == value }
+        // The grid with each named parameter narrowed to its named value.
+        var narrowed = rule.grid
+        for (position, value) in named.enumerated() where position < narrowed.count {
+            narrowed[position].values = narrowed[position].values.filter { $0 == value }
         }
-        if named.count > allowed.count || allowed.contains(where: \.isEmpty) {
+        if named.count > narrowed.count || narrowed.contains(where: \.values.isEmpty) {
             step.declaration.fail("step \(step.name) refers to \"\(selection)\", which names no step of rule \(rule.description.name) and no prefix of one")
         }
         var paths: [String] = []
-        var counters = [Int](repeating: 0, count: allowed.count)
-        var values = [String](repeating: "", count: allowed.count)
-        while true {
-            for position in counters.indices { values[position] = rule.grid[position].values[allowed[position][counters[position]]] }
-            for pattern in patterns.outputs { paths.append(pattern.expanded(with: values)) }
-            var position = counters.count - 1
-            while position >= 0 {
-                counters[position] += 1
-                if counters[position] < allowed[position].count { break }
-                counters[position] = 0
-                position -= 1
-            }
-            if position < 0 { return paths }
-        }
+        var grid = GridOdometer(narrowed)
+        repeat {
+            for pattern in patterns.outputs { paths.append(pattern.expanded(with: grid.values)) }
+        } while grid.advance()
+        return paths
     }
 
     private func sameStorage(_ a: [String], _ b: [String]) -> Bool {

@@ -5,9 +5,10 @@
 ///
 /// `{r}` in a path stands for the step's value of parameter r. The steps are exactly those of the
 /// closure `{ s in s.outputs = ["catalogs/r\(s.r)/mock_s\(s.s).h5"]; s.recipe = "…" }` (same names,
-/// paths and recipe text, so switching forms runs nothing), but the builder makes their paths
-/// straight from the patterns: no closure call, no `Step` and no arrays per step — at 10^6 steps
-/// most of what evaluating the Datafile costs.
+/// paths and recipe text, so switching forms runs nothing), but the rule travels to dbuild as its
+/// grid and patterns (PatternBlock.swift), expanded when dbuild reads the graph: no closure call,
+/// no `Step` and no path per step in the evaluator — at 10^6 steps most of what evaluating the
+/// Datafile cost.
 extension Rule {
     @discardableResult
     public convenience init(_ name: String, over grid: KeyValuePairs<String, any ParameterValues> = [:],
@@ -20,7 +21,7 @@ extension Rule {
         }
         let patterns = RulePatterns(inputs: parse(inputs, "input"), tools: parse(tools, "tool"),
                                     outputs: parse(outputs, "output"), recipe: recipe)
-        // The closure the builder falls back on when a path needs normalizing (see `canExpandDirectly`).
+        // The closure the builder falls back on when a path needs normalizing (see `canTravelAsPatterns`).
         self.init(name, grid: grid.map { ($0.key, $0.value.parameterValues) }, file: file, line: line, patterns: patterns) { s in
             s.inputs = patterns.inputs.map { $0.expanded(with: s.parameterValues) }
             s.tools = patterns.tools.map { $0.expanded(with: s.parameterValues) }
@@ -36,10 +37,11 @@ struct RulePatterns {
     let outputs: [PathPattern]
     let recipe: String
 
-    /// Every path this rule makes is already canonical, so the builder may skip `normalizedPath`:
-    /// each pattern is canonical with a plain word in place of its parameters, and no value used is
-    /// made of dots only (values never hold "/", so no other value can make a "." or ".." part).
-    func canExpandDirectly(grid: [(name: String, values: [String])]) -> Bool {
+    /// Every path this rule makes is already canonical, so dbuild may expand the patterns without
+    /// `normalizedPath`: each pattern is canonical with a plain word in place of its parameters, and
+    /// no value used is made of dots only (values never hold "/", so no other value can make a "."
+    /// or ".." part).
+    func canTravelAsPatterns(grid: [(name: String, values: [String])]) -> Bool {
         let all = inputs + tools + outputs
         guard !outputs.isEmpty, !recipe.isEmpty,        // else the closure's per-step checks report it
               all.allSatisfy({ normalizedPath($0.withPlaceholdersAs("x")) == $0.withPlaceholdersAs("x") }) else { return false }

@@ -61,3 +61,45 @@ import Testing
         #expect(status.stdout.contains("SaysDoneWritesNothing") && status.stdout.contains("failed"), "\(status.stdout)")
     }
 }
+
+extension LyingRecipeTests {
+    /// The post-build re-check runs on two threads above 4,096 paths: from a built project of 5,000
+    /// products, a recipe that overwrites one product in each half of the path table is caught in
+    /// both halves; exactly those two steps are remade next run, and every other product keeps its
+    /// bytes and mtime.
+    @Test func overwritesInBothHalvesOfABigProjectAreCaughtAndNothingElseIsTouched() throws {
+        let s = try Scenario("empty")
+        let grid = """
+            import Rules
+            Rule("early", over: ["i": 0..<2500], outputs: ["early/{i}.txt"], recipe: "echo {i} > {output}")
+            Rule("late", over: ["i": 0..<2500], outputs: ["late/{i}.txt"], recipe: "echo {i} > {output}")
+
+            """
+        try s.write("Datafile", grid)
+        #expect(try s.dbuild("all", "-q", "-j", "2").status == 0)
+        try s.write("Datafile", grid + """
+            Rule("clobber") { s in
+                s.inputs = ["early/0.txt"]
+                s.outputs = ["clobber.txt"]
+                s.recipe = "echo x > {output} && echo wrong > early/1.txt && echo wrong > late/2499.txt"
+            }
+            """)
+        func products() throws -> [String: String] {
+            try s.treeFingerprint().filter { $0.key.hasPrefix("early/") || $0.key.hasPrefix("late/") }
+        }
+        let before = try products()
+        #expect(before.count == 5_000)
+        let build = try s.dbuild("all")
+        #expect(build.stdout.contains("early/1.txt changed during this build, but its step early/1 did not run"), "\(build.stdout)")
+        #expect(build.stdout.contains("late/2499.txt changed during this build, but its step late/2499 did not run"), "\(build.stdout)")
+        #expect(build.stdout.contains("2 overwritten by another recipe"), "\(build.stdout)")
+        let after = try products()
+        #expect(after.filter { before[$0.key] != $0.value }.keys.sorted() == ["early/1.txt", "late/2499.txt"])
+        let next = try s.dbuild("all")
+        #expect(Scenario.stepsRun(next) == ["early/1", "late/2499"], "\(next.stdout)")
+        #expect(s.read("early/1.txt") == "1\n" && s.read("late/2499.txt") == "2499\n")
+        let final = try products()
+        #expect(final.filter { before[$0.key] != $0.value }.keys.sorted() == ["early/1.txt", "late/2499.txt"],
+                "the other 4,998 products: same bytes, same mtime")
+    }
+}
