@@ -45,6 +45,10 @@ public final class Builder {
     /// cannot judge early cutoff here.
     public var awaitedElsewhere: Set<Int32> = []
     public let recorder: OutcomeRecorder
+    /// Where succeeded steps' logs are packed when they run here; nil keeps every log a plain file.
+    public var logPacker: LogPackWriter?
+    /// Log folders this build created: removed at its end when packing left them empty.
+    private var logFolders: Set<String> = []
     public var buildID: String { recorder.buildID }
     private var startTimes: [Int32: Double] = [:]
     public private(set) var summary = BuildSummary()
@@ -89,6 +93,10 @@ public final class Builder {
     private func finish(_ backend: Backend, _ stop: StopSignal) {
         if stop.isSet { summary.interrupted = true }
         if summary.ran > 0 && backend.runsStepsHere { distrustProductsWrittenBehindTheirSteps() }
+        if let logPacker {
+            logPacker.close()
+            removeEmptyLogFolders()
+        }
         summary.blocked = plan.blocked.count
         summary.notStarted = max(0, summary.planned - summary.ran - summary.cutOff - summary.blocked - summary.submitted - summary.deferred)
         try? state.saveHashes(scanner.hashes.takeFresh())
@@ -181,6 +189,9 @@ public final class Builder {
         case .succeeded:
             summary.ran += 1
             summary.succeeded += 1
+            if backend.runsStepsHere, let logPacker, let disk = fileSystem as? DiskFileSystem {
+                logPacker.take(step: graph.name(Int(step)), logPath: disk.absolute(logPath(of: Int(step))))
+            }
             progress?.finished(rule: rule, succeeded: true)
             plan.stepSucceeded(step)
         case .cutOff:
@@ -258,6 +269,17 @@ public final class Builder {
         summary.overwritten = names
     }
 
+    /// Folders whose logs were all packed are removed (deepest first; one still holding a file stays).
+    private func removeEmptyLogFolders() {
+        guard let disk = fileSystem as? DiskFileSystem else { return }
+        var folders: Set<String> = []
+        for folder in logFolders {
+            var f = folder
+            while f.hasPrefix(logsDirectory + "/") { folders.insert(f); f = (f as NSString).deletingLastPathComponent }
+        }
+        for folder in folders.sorted(by: { $0.count > $1.count }) { rmdir(disk.absolute(folder)) }
+    }
+
     public func logPath(of step: Int) -> String { Builder.logPath(of: step, in: graph, logsDirectory: logsDirectory) }
 
     /// `logs/<rule>/<rest of the name>.log` (`logs/<rule>/<rule>.log` for a rule's only step).
@@ -297,6 +319,10 @@ public final class Builder {
         for output in outputs { fileSystem.createParentDirectories(of: output) }
         let log = logPath(of: step)
         fileSystem.createParentDirectories(of: log)
+        if let logPacker, let disk = fileSystem as? DiskFileSystem {
+            logFolders.insert((log as NSString).deletingLastPathComponent)
+            logPacker.take(step: name, logPath: disk.absolute(log))      // an earlier failed attempt's log is kept, packed
+        }
         return StepJob(step: step32, name: name, rule: rule.name, command: RecipeText.expand(step: step, in: graph),
                        inputs: graph.inputs(of: step), outputs: outputs, logPath: log, resources: rule.resources,
                        environment: rule.checkpointing ? attemptEnvironment(name) : [:],

@@ -179,6 +179,8 @@ struct BuildCommand: ParsableCommand {
                     color: ProcessInfo.processInfo.environment["NO_COLOR"] == nil, quiet: quiet)
                 builder.progress = progress
                 builder.say = { progress.message($0) }
+                builder.logPacker = LogPackWriter(folder: StepLogs.packsFolder(logsDirectory: project.root + "/logs"),
+                                                  name: "build-\(builder.buildID)")
                 let local = LocalBackend(jobs: parallelism, workingDirectory: project.root)
                 local.ownerTag = LeftoverRecipes.tag(project: project.dotDbuild)
                 backend = local
@@ -192,7 +194,12 @@ struct BuildCommand: ParsableCommand {
                 throw DbuildFailure.usage(error.description)
             }
             builder.progress?.finish()
+            if chosen == .local, let inUse = try? project.packInUse(state) {
+                _ = LogPackGC.merge(folder: StepLogs.packsFolder(logsDirectory: project.root + "/logs"), olderThan: 7 * 86_400, inUse: inUse)
+            }
             if summary.submitted > 0 && !summary.interrupted { return }      // the scheduler has it; status follows it
+            // Followed to its end: the submission is settled now, and gives back its result files.
+            if chosen == .slurm && !summary.interrupted { _ = try? project.refreshSubmissions() }
         } else if !scanner.hashes.fresh.isEmpty {
             // Files were touched but not changed: remember their hashes so they are not read again.
             try? project.openState(readOnly: false).saveHashes(scanner.hashes.takeFresh())

@@ -30,7 +30,7 @@ struct CancelCommand: ParsableCommand {
         // and a step that never started touched nothing. A running one stays marked to run, with
         // what its outputs were when it started, so the next build removes only what it wrote.
         for step in doomed {
-            if let result = step.resultPath, let marker = StartMarker.read(String(result.dropLast(".json".count)) + ".started") {
+            if let result = step.resultPath, let marker = StartMarker.read(locator: result) {
                 try state.markStarted([step.name], at: Date().timeIntervalSince1970, before: [marker.before])
             }
             try state.settleSubmittedStep(step.name)

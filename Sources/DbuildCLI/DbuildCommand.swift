@@ -9,7 +9,7 @@ public struct DbuildCommand: ParsableCommand {
         commandName: "dbuild",
         abstract: "make for scientific data: build what is missing or stale, as declared in a Swift Datafile.",
         version: dbuildVersion,
-        subcommands: [BuildCommand.self, WhyCommand.self, ListCommand.self, StatusCommand.self, CleanCommand.self, AdoptCommand.self, GraphCommand.self, ReportCommand.self,
+        subcommands: [BuildCommand.self, WhyCommand.self, LogCommand.self, ListCommand.self, StatusCommand.self, CleanCommand.self, AdoptCommand.self, GraphCommand.self, ReportCommand.self,
                       VerifyCommand.self, RelocateCommand.self, CancelCommand.self, StateCommand.self, InitCommand.self, ExecCommand.self],
         defaultSubcommand: BuildCommand.self)
 

@@ -200,7 +200,31 @@ extension Project {
             _ = recorder.record(outcome)
         }
         try? state.saveHashes(recorder.hashes.takeFresh())
+        // Settled submissions give their files back (see SubmissionGC); a problem here changes nothing else.
+        _ = try? SubmissionGC(state: state, client: SlurmClient()).run(keepDays: Self.keepSubmissionsDays)
         return report
+    }
+
+    /// `select` for a command about one step: a target naming several is refused, with an example.
+    func selectOne(_ target: String, for what: String) throws -> (roots: [Int], needed: [Bool]) {
+        let selection = try select([target])
+        guard selection.0.count == 1 else {
+            throw DbuildFailure.usage("'\(target)' names \(selection.0.count) steps; \(what) — give a full step name "
+                + "such as \(graph.name(selection.0[0]))")
+        }
+        return selection
+    }
+
+    /// Whether a log pack may still be appended to: an array task of a submission still out writes
+    /// `slurm-<submission>-<array>.<task>`. (Local builds' packs are not: the caller holds the lock.)
+    func packInUse(_ state: StateStore) throws -> (String) -> Bool {
+        let active = try state.loadSubmissions(activeOnly: true).map(\.id)
+        return { name in active.contains { name.hasPrefix("slurm-\($0)-") } }
+    }
+
+    /// How long a settled submission's folder (scripts, manifests) is kept: DBUILD_KEEP_SUBMISSIONS_DAYS, 14 by default.
+    static var keepSubmissionsDays: Double {
+        ProcessInfo.processInfo.environment["DBUILD_KEEP_SUBMISSIONS_DAYS"].flatMap(Double.init) ?? 14
     }
 
     /// Step indexes of tracked steps, with their job ids.

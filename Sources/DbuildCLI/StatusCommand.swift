@@ -66,7 +66,7 @@ struct StatusCommand: ParsableCommand {
         if !recent.isEmpty {
             print("\nFailed (latest first):")
             for (name, failure) in recent.prefix(10) {
-                print("  \(name): \(failure.message)\n    log: \(failure.logPath)")
+                print("  \(name): \(failure.message)\n    log: \(failure.logPath) (dbuild log \(name))")
                 if let text = readFile(project.root + "/" + failure.logPath) {
                     for line in text.split(separator: "\n").suffix(3) { print("    | \(line)") }
                 }
@@ -82,6 +82,7 @@ struct StatusCommand: ParsableCommand {
             if waiting.count > 10 { print("  … and \(waiting.count - 10) more") }
         }
         printWaves(try readOnly.loadSubmissions(activeOnly: false))
+        if !self.project.quiet { print("\n" + OwnFiles.count(root: project.root, dotDbuild: project.dotDbuild).text) }
     }
 
     /// Where a campaign submitted in waves stands: the wave out and the job that submits the next.

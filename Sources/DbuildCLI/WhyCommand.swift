@@ -11,16 +11,13 @@ struct WhyCommand: ParsableCommand {
     func run() throws {
         let project = try Project(options: self.project)
         let graph = project.graph
-        let (roots, needed) = try project.select([target])
-        guard roots.count == 1 else {
-            throw DbuildFailure.usage("'\(target)' names \(roots.count) steps; `dbuild why` explains one — give a full step name "
-                + "such as \(graph.name(roots[0]))")
-        }
+        let (roots, needed) = try project.selectOne(target, for: "`dbuild why` explains one")
         let state = try project.openState(readOnly: true)
         let reasons = try project.scan(try project.scanner(state: state, forced: false), needed: needed)
         var step = roots[0]
         guard reasons[step] != nil else {
-            print("\(graph.name(step)) is up to date: its outputs exist and nothing it depends on changed.")
+            print("\(graph.name(step)) is up to date: its outputs exist and nothing it depends on changed. "
+                  + "Its latest log: dbuild log \(graph.name(step))")
             return
         }
         var indent = ""

@@ -1,4 +1,9 @@
 import CFFTW
+import Foundation
+
+/// FFTW's planner is not thread-safe (its manual: only fftw_execute is): plans are made and destroyed
+/// under this lock. Tests run transforms on several threads at once, and crashed without it.
+private let plannerLock = NSLock()
 
 /// Real ↔ complex discrete Fourier transforms through FFTW, unnormalised like FFTW itself (a forward
 /// then inverse transform multiplies by the number of points). Plans use FFTW_ESTIMATE: the same
@@ -14,9 +19,11 @@ public enum FFT {
         var dims = shape.map { Int32($0) }
         input.withUnsafeMutableBufferPointer { inp in
             output.withUnsafeMutableBufferPointer { out in
-                let plan = fftw_plan_dft_r2c(Int32(dims.count), &dims, inp.baseAddress, out.baseAddress, UInt32(FFTW_ESTIMATE))
+                let plan = plannerLock.withLock {
+                    fftw_plan_dft_r2c(Int32(dims.count), &dims, inp.baseAddress, out.baseAddress, UInt32(FFTW_ESTIMATE))
+                }
                 fftw_execute(plan)
-                fftw_destroy_plan(plan)
+                plannerLock.withLock { fftw_destroy_plan(plan) }
             }
         }
         return output.map { ($0.0, $0.1) }
@@ -29,9 +36,11 @@ public enum FFT {
         var dims = shape.map { Int32($0) }
         input.withUnsafeMutableBufferPointer { inp in
             output.withUnsafeMutableBufferPointer { out in
-                let plan = fftw_plan_dft_c2r(Int32(dims.count), &dims, inp.baseAddress, out.baseAddress, UInt32(FFTW_ESTIMATE))
+                let plan = plannerLock.withLock {
+                    fftw_plan_dft_c2r(Int32(dims.count), &dims, inp.baseAddress, out.baseAddress, UInt32(FFTW_ESTIMATE))
+                }
                 fftw_execute(plan)
-                fftw_destroy_plan(plan)
+                plannerLock.withLock { fftw_destroy_plan(plan) }
             }
         }
         return output

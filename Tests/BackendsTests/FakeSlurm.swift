@@ -75,8 +75,18 @@ final class FakeSlurm: SlurmCommands {
             let status = (try? TaskRunner.run(submission: job.folder, array: job.array, task: task, stop: StopSignal(), say: { _ in })) ?? 1
             job.taskStates[task] = (status == 0 ? "COMPLETED" : "FAILED", status == 0 ? "None" : "NonZeroExitCode")
             for (position, step) in manifest.tasks[task].enumerated() where damagesResultOf.remove(step.name) != nil {
-                truncate(StepResult.path(job.folder, array: job.array, task: task, position: position), 7)
+                Self.damageResult(at: position, in: TaskResultFile.path(job.folder, array: job.array, task: task))
             }
         }
+    }
+
+    /// Cuts the result line of `position` short (as a disk error after the write would), keeping
+    /// the task file's other lines.
+    static func damageResult(at position: Int, in file: String) {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return }
+        let lines = text.split(separator: "\n").map { line -> String in
+            line.hasPrefix("{\"position\":\(position),\"result\"") ? String(line.prefix(20)) : String(line)
+        }
+        try? (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
     }
 }

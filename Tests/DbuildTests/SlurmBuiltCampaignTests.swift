@@ -183,20 +183,23 @@ import Testing
         let submit = try s.dbuild("all", "--backend", "slurm")
         #expect(submit.status == 0, "\(submit.stdout)\(submit.stderr)")
         let submission = try #require(SlurmScenarioTests.submissions(s).first)
-        let results = s.path + "/.dbuild/slurm/\(submission)/results"
+                // One result file per array task (here one step each): wait until both hold a result.
+        func hasResult(_ task: Int) -> Bool { s.read(".dbuild/slurm/\(submission)/results/0.\(task).jsonl")?.contains("\"result\"") == true }
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && !(s.exists(".dbuild/slurm/\(submission)/results/0.0.0.json")
-                                     && s.exists(".dbuild/slurm/\(submission)/results/0.1.0.json")) { usleep(200_000) }
-        try #require(s.exists(".dbuild/slurm/\(submission)/results/0.1.0.json"), "the tasks finished")
-        // A/1: its result truncated; its product is sound. A/2: its result is garbage and its product
-        // was cut short too.
-        let truncated = try #require(FileHandle(forWritingAtPath: results + "/0.0.0.json"))
-        try truncated.truncate(atOffset: 9)
-        try truncated.close()
-        try s.write(".dbuild/slurm/\(submission)/results/0.1.0.json", "\u{0}\u{1}garbage")
+        while Date() < deadline && !(hasResult(0) && hasResult(1)) { usleep(200_000) }
+        try #require(hasResult(0) && hasResult(1), "the tasks finished")
+        // A/1: its task was killed while appending its result (the line is cut short); its product
+        // is sound. A/2: its result line is garbage and its product was cut short too.
+        let first = try #require(s.read(".dbuild/slurm/\(submission)/results/0.0.jsonl"))
+        let cut = first.range(of: "{\"position\":0,\"result\"")!.lowerBound
+        try s.write(".dbuild/slurm/\(submission)/results/0.0.jsonl", String(first[..<cut]) + "{\"position\":0,\"result\":{\"exitSt")
+        let second = try #require(s.read(".dbuild/slurm/\(submission)/results/0.1.jsonl"))
+        let start = second.range(of: "{\"position\":0,\"result\"")!.lowerBound
+        try s.write(".dbuild/slurm/\(submission)/results/0.1.jsonl", String(second[..<start]) + "{\"position\":0,\"result\u{0}\u{1}garbage\n")
         try s.write("a/2.txt", "pr")
         let status = try s.dbuild("status")
-        #expect(status.stdout.contains("0.0.0.json cannot be read"), "\(status.stdout)")
+        #expect(status.stdout.contains("its task ended while writing its result to") && status.stdout.contains("0.0.jsonl"), "\(status.stdout)")
+        #expect(status.stdout.contains("0.1.jsonl cannot be read"), "\(status.stdout)")
         #expect(status.stdout.contains("A/1's products are present, sound and newer than its submission: recorded as built"), "\(status.stdout)")
         #expect(status.stdout.contains("whether A/2 succeeded is unknown, so its files are kept"), "\(status.stdout)")
         #expect(s.read("a/1.txt") == "product 1\n" && s.read("a/2.txt") == "pr", "nothing deleted")

@@ -45,7 +45,10 @@ import TestSupport
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("every step done"))
         #expect(Self.products(s, Self.chainOutputs) == Self.products(local, Self.chainOutputs))
-        #expect(Self.resultFiles(s).count == 11, "one result record per step")
+        #expect(Self.resultFiles(s).isEmpty, "settled: the results are in the state store, and the results folder was compacted away")
+        let plainLogs = try FileManager.default.subpathsOfDirectory(atPath: s.path + "/logs").filter { $0.hasSuffix(".log") }
+        #expect(plainLogs.isEmpty, "the succeeded steps' logs were packed per task (or dropped when empty): \(plainLogs)")
+        #expect(try s.dbuild("log", "S").status == 0)
         #expect(try s.dbuild("verify").status == 0)
         let again = try s.dbuild("all", "--backend", "slurm")
         #expect(again.stdout.contains("nothing to submit"))

@@ -164,11 +164,12 @@ public final class SlurmSubmitter: @unchecked Sendable {
         chmod(submit, 0o755)
     }
 
-    /// Where a step of this submission reports: its result file (nil: not in this submission).
+    /// Where a step of this submission reports: its result locator (nil: not in this submission).
     public func resultPath(of step: Int32) -> String? {
         let a = placeArray[Int(step)]
         guard a >= 0 else { return nil }
-        return StepResult.path(context.folder, array: Int(a), task: Int(placeTask[Int(step)]), position: Int(placePosition[Int(step)]))
+        return TaskResultFile.locator(TaskResultFile.path(context.folder, array: Int(a), task: Int(placeTask[Int(step)])),
+                                      position: Int(placePosition[Int(step)]))
     }
 
     /// The array a step of this submission is in.
@@ -185,7 +186,8 @@ public final class SlurmSubmitter: @unchecked Sendable {
         // aggregate lists 10^6 of them).
         let needs = graph.dependencies(of: s).compactMap { d -> NeededResult? in
             let a = placeArray[Int(d)]
-            let result = a >= 0 ? StepResult.relativePath(array: Int(a), task: Int(placeTask[Int(d)]), position: Int(placePosition[Int(d)]))
+            let result = a >= 0 ? TaskResultFile.locator(TaskResultFile.relativePath(array: Int(a), task: Int(placeTask[Int(d)])),
+                                                         position: Int(placePosition[Int(d)]))
                 : earlierResults[d]
             return result.map { NeededResult(name: graph.name(Int(d)), result: $0) }
         }

@@ -4,7 +4,8 @@ import Targets
 /// A step this one needs, handed to the scheduler too: where its result will appear.
 public struct NeededResult: Codable, Equatable, Sendable {
     public var name: String
-    /// Absolute path of its result file.
+    /// Its result's locator (`TaskResultFile.locator`): relative to the submission folder for a step
+    /// of the same submission, absolute for an earlier one's.
     public var result: String
 
     public init(name: String, result: String) {
@@ -62,8 +63,8 @@ public struct ArrayManifest: Codable, Equatable, Sendable {
     }
 }
 
-/// What an array task reports for one step: written by the compute node (write, then rename), read
-/// by the dbuild process that owns the state store.
+/// What an array task reports for one step: appended by the compute node to its task's result file
+/// (`TaskResultFile`), read by the dbuild process that owns the state store.
 public struct StepResult: Codable, Equatable, Sendable {
     public var name: String
     public var array: Int
@@ -88,28 +89,12 @@ public struct StepResult: Codable, Equatable, Sendable {
 
     public static func folder(_ submission: String) -> String { submission + "/results" }
 
-    public static func path(_ submission: String, array: Int, task: Int, position: Int) -> String {
-        submission + "/" + relativePath(array: array, task: task, position: position)
+    /// A result file of the earlier one-file-per-step form (submissions made before the per-task files).
+    static func legacyPath(_ submission: String, array: Int, task: Int, position: Int) -> String {
+        "\(folder(submission))/\(array).\(task).\(position).json"
     }
 
-    /// The same, from the submission folder.
-    public static func relativePath(array: Int, task: Int, position: Int) -> String {
-        "results/\(array).\(task).\(position).json"
-    }
-
-    public func write(to submission: String, position: Int) throws {
-        let data = try JSONEncoder().encode(self)
-        try writeAtomically(data, to: Self.path(submission, array: array, task: task, position: position))
-    }
-
-    /// The result an earlier run of this same task left for the step at `position` (SLURM reruns a
-    /// requeued or preempted task from its start).
-    public static func read(from submission: String, array: Int, task: Int, position: Int) -> StepResult? {
-        guard case .found(let result) = read(path: path(submission, array: array, task: task, position: position)) else { return nil }
-        return result
-    }
-
-    /// What a result file holds.
+    /// What a result holds.
     public enum Reading: Equatable {
         case found(StepResult)
         case absent
@@ -117,7 +102,13 @@ public struct StepResult: Codable, Equatable, Sendable {
         case unreadable(String)
     }
 
-    public static func read(path: String) -> Reading {
+    /// The result at a locator (`TaskResultFile.locator`, or a legacy per-step file).
+    public static func read(locator: String) -> Reading {
+        guard let (file, position) = TaskResultFile.split(locator) else { return readLegacy(path: locator) }
+        return TaskResults.read(file).reading(position)
+    }
+
+    static func readLegacy(path: String) -> Reading {
         guard let data = FileManager.default.contents(atPath: path) else { return .absent }
         do {
             return .found(try JSONDecoder().decode(StepResult.self, from: data))
@@ -126,41 +117,56 @@ public struct StepResult: Codable, Equatable, Sendable {
         }
     }
 
-    /// Every result file in a submission folder: the readable ones, and the place and problem of
-    /// each unreadable one (a file appears by rename, so a bad one was damaged after it was written).
+    /// Every result in a submission folder: the readable ones, and the place and problem of each
+    /// unreadable one.
     public static func readAll(from submission: String) -> (results: [StepResult], unreadable: [(array: Int, task: Int, position: Int, why: String)]) {
         let folder = Self.folder(submission)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         var results: [StepResult] = []
         var unreadable: [(Int, Int, Int, String)] = []
-        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
-            switch read(path: folder + "/" + name) {
-            case .found(let result): results.append(result)
-            case .absent: continue
-            case .unreadable(let why):
-                let numbers = name.dropLast(5).split(separator: ".").compactMap { Int($0) }
-                if numbers.count == 3 { unreadable.append((numbers[0], numbers[1], numbers[2], why)) }
+        for name in names where !name.hasPrefix(".") {
+            if name.hasSuffix(".jsonl") {
+                let numbers = name.dropLast(6).split(separator: ".").compactMap { Int($0) }
+                guard numbers.count == 2 else { continue }
+                let file = TaskResults.read(folder + "/" + name)
+                results += file.results.values
+                unreadable += file.unreadable.map { (numbers[0], numbers[1], $0.key, $0.value) }
+            } else if name.hasSuffix(".json") {
+                switch readLegacy(path: folder + "/" + name) {
+                case .found(let result): results.append(result)
+                case .absent: continue
+                case .unreadable(let why):
+                    let numbers = name.dropLast(5).split(separator: ".").compactMap { Int($0) }
+                    if numbers.count == 3 { unreadable.append((numbers[0], numbers[1], numbers[2], why)) }
+                }
             }
         }
         return (results, unreadable)
     }
 }
 
-/// Written by an array task just before it starts a step's recipe, removed once the step's result
-/// is written: a task that the scheduler ends mid-step leaves it behind, so dbuild knows the step
-/// started and which of its outputs the attempt touched. No marker: the step never started.
+extension TaskResults {
+    /// The result at `position`, as a `StepResult.Reading`.
+    public func reading(_ position: Int) -> StepResult.Reading {
+        if let result = results[position] { return .found(result) }
+        if let why = unreadable[position] { return .unreadable(why) }
+        return .absent
+    }
+}
+
+/// Appended by an array task just before it starts a step's recipe, superseded by the step's result:
+/// a task that the scheduler ends mid-step leaves it last, so dbuild knows the step started and which
+/// of its outputs the attempt touched. No marker: the step never started.
 public struct StartMarker: Codable, Equatable, Sendable {
     public var before: OutputSnapshot
     public var startedAt: Double
 
-    public static func path(_ submission: String, array: Int, task: Int, position: Int) -> String {
-        "\(StepResult.folder(submission))/\(array).\(task).\(position).started"
-    }
-
-    public func write(_ path: String) throws { try writeAtomically(try JSONEncoder().encode(self), to: path) }
-
-    public static func read(_ path: String) -> StartMarker? {
-        FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(StartMarker.self, from: $0) }
+    /// The marker of the step at a result locator, if its latest line says it started (or, for a
+    /// legacy submission, its `.started` file is there).
+    public static func read(locator: String) -> StartMarker? {
+        if let (file, position) = TaskResultFile.split(locator) { return TaskResults.read(file).started[position] }
+        let path = String(locator.dropLast(".json".count)) + ".started"
+        return FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(StartMarker.self, from: $0) }
     }
 }
 

@@ -39,6 +39,8 @@ public final class SubmissionTracker {
     let state: StateStore
     let client: SlurmCommands
     private var manifests: [String: ArrayManifest] = [:]
+    /// Each task's result file as read so far (read on from where it was left at each refresh).
+    private var taskFiles: [String: TaskResults] = [:]
 
     public init(graph: Graph, state: StateStore, client: SlurmCommands) {
         self.graph = graph
@@ -57,7 +59,7 @@ public final class SubmissionTracker {
         guard !submissions.isEmpty else { return report }
         var remaining: [(SubmissionRecord, SubmittedStep)] = []
         for submission in submissions {
-            let (results, unreadable) = StepResult.readAll(from: submission.folder)
+            let (results, unreadable) = readResults(submission.folder)
             var byPlace: [String: StepResult] = [:]
             for result in results { byPlace["\(result.array).\(result.task).\(result.name)"] = result }
             var unreadableByName: [String: String] = [:]
@@ -91,7 +93,8 @@ public final class SubmissionTracker {
         for (submission, step) in remaining {
             let jobID = arrays[submission.id]?[step.array] ?? jobByComment["dbuild:\(submission.id):\(step.array)"]
             let position = position(of: step, in: submission.folder)
-            let resultPath = position.map { StepResult.path(submission.folder, array: step.array, task: step.task, position: $0) }
+            let taskFile = TaskResultFile.path(submission.folder, array: step.array, task: step.task)
+            let resultPath = position.map { TaskResultFile.locator(taskFile, position: $0) }
             func track(_ state: String) {
                 report.inFlight[step.name] = TrackedStep(name: step.name, rule: String(step.name.prefix { $0 != "/" }), jobID: jobID,
                                                          task: step.task, state: state, resultPath: resultPath)
@@ -101,7 +104,16 @@ public final class SubmissionTracker {
                 continue
             }
             // Not in the queue: it ended. Its result may have landed since we looked.
-            switch resultPath.map(StepResult.read(path:)) {
+            taskFiles[taskFile, default: TaskResults()].readMore(taskFile)
+            let file = taskFiles[taskFile]!
+            let reading = position.map { p -> StepResult.Reading in
+                if case .absent = file.reading(p) {
+                    if file.incompleteLine == p { return .unreadable("its task ended while writing its result to \(taskFile)") }
+                    return StepResult.readLegacy(path: StepResult.legacyPath(submission.folder, array: step.array, task: step.task, position: p))
+                }
+                return file.reading(p)
+            }
+            switch reading {
             case .found(let result)?:
                 append(outcome(of: result, step, submission), to: &report, name: step.name)
                 continue
@@ -120,13 +132,32 @@ public final class SubmissionTracker {
                 track(final.state)
                 continue
             }
-            let marker = position.flatMap { StartMarker.read(StartMarker.path(submission.folder, array: step.array, task: step.task, position: $0)) }
+            let marker = position.flatMap { file.started[$0] ?? StartMarker.read(locator:
+                StepResult.legacyPath(submission.folder, array: step.array, task: step.task, position: $0)) }
             var outcome = stepOutcome(step, submission, SlurmPolicy.end(of: final, started: marker != nil, jobTask: "\(jobID)_\(step.task)"))
             outcome?.before = marker?.before
             outcome?.place = "job \(jobID)_\(step.task)"
             append(outcome, to: &report, name: step.name)
         }
         return report
+    }
+
+    /// Every result of a submission: its task files read on from where the last refresh left them
+    /// (and the per-step files of a submission made by an earlier version, read whole).
+    private func readResults(_ folder: String) -> (results: [StepResult], unreadable: [(array: Int, task: Int, position: Int, why: String)]) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: StepResult.folder(folder))) ?? []
+        var results: [StepResult] = []
+        var unreadable: [(Int, Int, Int, String)] = []
+        if names.contains(where: { $0.hasSuffix(".json") }) { (results, unreadable) = StepResult.readAll(from: folder) }
+        for name in names where name.hasSuffix(".jsonl") {
+            let numbers = name.dropLast(6).split(separator: ".").compactMap { Int($0) }
+            guard numbers.count == 2 else { continue }
+            let path = StepResult.folder(folder) + "/" + name
+            taskFiles[path, default: TaskResults()].readMore(path)
+            results += taskFiles[path]!.results.values
+            unreadable += taskFiles[path]!.unreadable.map { (numbers[0], numbers[1], $0.key, $0.value) }
+        }
+        return (results, unreadable)
     }
 
     private func append(_ outcome: StepOutcome?, to report: inout TrackerReport, name: String) {

@@ -7,14 +7,14 @@ import Targets
 /// is not run and reported unchanged; otherwise its recipe runs, its outputs are checked, and a
 /// failed attempt's touched outputs are removed (never the ones it did not touch). Steps run one
 /// after another, or — a task farm, `.slurm(parallel: N)` — up to N at once in the task's
-/// allocation. One result file per step. Never touches the state store.
+/// allocation. One append-only result file per task (`TaskResultFile`), and the logs of the steps
+/// that succeeded packed into one pack per task (`LogPackWriter`). Never touches the state store.
 public enum TaskRunner {
     /// A step's recipe, running.
     private struct Attempt {
         let position: Int
         let step: TaskStep
         let before: OutputSnapshot
-        let marker: String
         let started: Date
     }
 
@@ -34,12 +34,19 @@ public enum TaskRunner {
         var allSucceeded = true
         var running: [Int32: Attempt] = [:]
         var next = 0
+        let resultFile = TaskResultFile.path(folder, array: array, task: task)
+        // A requeued or preempted task runs again from its first step: what its earlier run reported.
+        let earlier = TaskResults.read(resultFile)
+        let logs = LogPackWriter(folder: StepLogs.packsFolder(logsDirectory: manifest.projectRoot + "/logs"),
+                                 name: "slurm-\(manifest.submission)-\(array).\(task)")
+        defer { logs.close() }
+        var neededResults: [String: TaskResults] = [:]
 
         func report(_ position: Int, exit: Int, missing: [String] = [], seconds: Double = 0, peakKB: Int? = nil,
                     kind: String? = nil, note: String? = nil) throws {
-            try StepResult(name: steps[position].name, array: array, task: task, exitStatus: exit, missingOutputs: missing,
-                           seconds: seconds, host: host, finishedAt: Date().timeIntervalSince1970, kind: kind, note: note, peakKB: peakKB)
-                .write(to: folder, position: position)
+            let result = StepResult(name: steps[position].name, array: array, task: task, exitStatus: exit, missingOutputs: missing,
+                                    seconds: seconds, host: host, finishedAt: Date().timeIntervalSince1970, kind: kind, note: note, peakKB: peakKB)
+            try TaskResultFile.appendResult(result, position: position, to: resultFile)
         }
         func removeTouched(_ attempt: Attempt) {
             if !attempt.step.keepOutputs { attempt.before.touched(attempt.step.outputs, in: fileSystem).forEach(fileSystem.removeFile) }
@@ -59,10 +66,10 @@ public enum TaskRunner {
             }
             try report(attempt.position, exit: status, missing: missing, seconds: Date().timeIntervalSince(attempt.started),
                        peakKB: ChildProcess.takePeakMemory(pid))
-            unlink(attempt.marker)
+            if status == 0 && missing.isEmpty { logs.take(step: attempt.step.name, logPath: fileSystem.absolute(attempt.step.log)) }
         }
         /// The scheduler is ending this task (time limit, preemption, scancel): stop the recipes, leave
-        /// nothing half-made and no result; their markers tell dbuild they started. A recipe that
+        /// nothing half-made and no result; their start lines tell dbuild they started. A recipe that
         /// finished meanwhile is reported like any other: its products are whole.
         func stopAll() throws -> Int32 {
             for pid in running.keys { kill(-pid, SIGTERM) }
@@ -85,12 +92,12 @@ public enum TaskRunner {
                 let step = steps[position]
                 // A requeued or preempted task runs again from its first step: steps it already
                 // settled (result written, outputs present) are not run twice.
-                if let earlier = StepResult.read(from: folder, array: array, task: task, position: position),
+                if let earlier = earlier.results[position],
                    earlier.satisfiesDependents, step.outputs.allSatisfy({ fileSystem.status($0) != nil }) {
                     continue
                 }
                 let check = ProductCheck(minimumBytes: step.minimumBytes ?? 0)
-                if let why = blocker(of: step, in: fileSystem, submission: folder) {
+                if let why = blocker(of: step, in: fileSystem, submission: folder, ownFile: resultFile, read: &neededResults) {
                     say("dbuild: \(step.name) not run: \(why)")
                     try report(position, exit: 0, kind: "blocked", note: why)
                     allSucceeded = false
@@ -103,13 +110,14 @@ public enum TaskRunner {
                     continue
                 }
                 for path in step.outputs + [step.log] { fileSystem.createParentDirectories(of: path) }
+                logs.take(step: step.name, logPath: fileSystem.absolute(step.log))      // an earlier failed attempt's log is kept, packed
                 let before = OutputSnapshot(step.outputs, in: fileSystem)
-                let marker = StartMarker.path(folder, array: array, task: task, position: position)
-                try StartMarker(before: before, startedAt: Date().timeIntervalSince1970).write(marker)
+                try TaskResultFile.appendStarted(StartMarker(before: before, startedAt: Date().timeIntervalSince1970),
+                                                 position: position, to: resultFile)
                 let pid = try ChildProcess.spawn(["/bin/sh", "-c", step.command], workingDirectory: manifest.projectRoot,
                                                  outputPath: fileSystem.absolute(step.log),
                                                  environment: environment(for: step, rule: manifest.rule, base: baseEnvironment))
-                running[pid] = Attempt(position: position, step: step, before: before, marker: marker, started: Date())
+                running[pid] = Attempt(position: position, step: step, before: before, started: Date())
                 Thread.detachNewThread { stop.post(pid: pid, exit: ChildProcess.wait(pid)) }
             }
             if running.isEmpty { continue }
@@ -156,10 +164,20 @@ public enum TaskRunner {
 
     /// Why a step cannot run yet: a needed step did not succeed (its result is missing, says it
     /// failed or was blocked, or cannot be read), or an input is missing. nil: it may run.
-    static func blocker(of step: TaskStep, in fileSystem: FileSystem, submission: String) -> String? {
+    /// `read` keeps the other tasks' result files once read (they have ended: their arrays ran first).
+    static func blocker(of step: TaskStep, in fileSystem: FileSystem, submission: String, ownFile: String,
+                        read: inout [String: TaskResults]) -> String? {
         for need in step.needs ?? [] {
             // A result of this submission is named from its folder; one of an earlier one, in full.
-            switch StepResult.read(path: need.result.hasPrefix("/") ? need.result : submission + "/" + need.result) {
+            let locator = need.result.hasPrefix("/") ? need.result : submission + "/" + need.result
+            let reading: StepResult.Reading
+            if let (file, position) = TaskResultFile.split(locator) {
+                if file == ownFile || read[file] == nil { read[file] = TaskResults.read(file) }
+                reading = read[file]!.reading(position)
+            } else {
+                reading = StepResult.readLegacy(path: locator)
+            }
+            switch reading {
             case .found(let result) where result.satisfiesDependents: continue
             case .found(let result) where result.kind == "blocked": return "blocked by \(need.name), which did not run"
             case .found: return "blocked by \(need.name), which failed"
