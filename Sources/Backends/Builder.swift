@@ -77,6 +77,7 @@ public final class Builder {
     /// Runs the plan on `backend` and returns the totals. Throws what the backend throws (a
     /// scheduler that refuses a submission); what finished before is recorded.
     public func run(on backend: Backend, keepGoing: Bool, stop: StopSignal) throws -> BuildSummary {
+        if let logPacker { finishKilledBuildsPacks(logPacker) }
         recorder.say = say
         recorder.quiet = quiet
         recorder.verbose = verbose
@@ -269,6 +270,16 @@ public final class Builder {
         summary.overwritten = names
     }
 
+    /// A build killed before closing its pack left the logs it had packed as plain files too: removed.
+    private func finishKilledBuildsPacks(_ writer: LogPackWriter) {
+        guard let disk = fileSystem as? DiskFileSystem else { return }
+        for name in LogPackWriter.packs(in: writer.folder, prefix: "build-") where name != writer.name {
+            LogPackWriter.finishKilled(folder: writer.folder, name: name) { step in
+                graph.step(named: step).map { disk.absolute(logPath(of: $0)) }
+            }
+        }
+    }
+
     /// Folders whose logs were all packed are removed (deepest first; one still holding a file stays).
     private func removeEmptyLogFolders() {
         guard let disk = fileSystem as? DiskFileSystem else { return }
@@ -321,7 +332,7 @@ public final class Builder {
         fileSystem.createParentDirectories(of: log)
         if let logPacker, let disk = fileSystem as? DiskFileSystem {
             logFolders.insert((log as NSString).deletingLastPathComponent)
-            logPacker.take(step: name, logPath: disk.absolute(log))      // an earlier failed attempt's log is kept, packed
+            logPacker.take(step: name, logPath: disk.absolute(log), removeNow: true)      // an earlier attempt's log is kept, packed
         }
         return StepJob(step: step32, name: name, rule: rule.name, command: RecipeText.expand(step: step, in: graph),
                        inputs: graph.inputs(of: step), outputs: outputs, logPath: log, resources: rule.resources,

@@ -201,8 +201,23 @@ extension Project {
         }
         try? state.saveHashes(recorder.hashes.takeFresh())
         // Settled submissions give their files back (see SubmissionGC); a problem here changes nothing else.
-        _ = try? SubmissionGC(state: state, client: SlurmClient()).run(keepDays: Self.keepSubmissionsDays)
+        if let gc = try? SubmissionGC(state: state, client: SlurmClient()).run(keepDays: Self.keepSubmissionsDays) {
+            finishKilledTasksPacks(of: gc.compacted + gc.removed)
+        }
         return report
+    }
+
+    /// An array task killed before it closed its log pack left the logs it had packed as plain files
+    /// too; once its submission has settled they are removed (the pack has them).
+    func finishKilledTasksPacks(of submissions: [String]) {
+        let folder = StepLogs.packsFolder(logsDirectory: root + "/logs")
+        for id in submissions {
+            for name in LogPackWriter.packs(in: folder, prefix: "slurm-\(id)-") {
+                LogPackWriter.finishKilled(folder: folder, name: name) { step in
+                    graph.step(named: step).map { root + "/" + Builder.logPath(of: $0, in: graph) }
+                }
+            }
+        }
     }
 
     /// `select` for a command about one step: a target naming several is refused, with an example.

@@ -75,6 +75,7 @@ extension StateCommand {
             }
             let state = try project.openState(readOnly: false)
             let outcome = try SubmissionGC(state: state, client: SlurmClient()).run(keepDays: olderThan)
+            project.finishKilledTasksPacks(of: outcome.compacted + outcome.removed)
             let merged = LogPackGC.merge(folder: StepLogs.packsFolder(logsDirectory: project.root + "/logs"), olderThan: olderThan * 86_400,
                                          inUse: try project.packInUse(state))
             let after = OwnFiles.count(root: project.root, dotDbuild: project.dotDbuild)

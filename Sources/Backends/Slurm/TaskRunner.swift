@@ -39,6 +39,9 @@ public enum TaskRunner {
         let earlier = TaskResults.read(resultFile)
         let logs = LogPackWriter(folder: StepLogs.packsFolder(logsDirectory: manifest.projectRoot + "/logs"),
                                  name: "slurm-\(manifest.submission)-\(array).\(task)")
+        // This task's earlier run was ended before it closed its pack: the logs it packed go now.
+        let plainLogs = Dictionary(steps.map { ($0.name, fileSystem.absolute($0.log)) }, uniquingKeysWith: { a, _ in a })
+        LogPackWriter.finishKilled(folder: logs.folder, name: logs.name) { plainLogs[$0] }
         defer { logs.close() }
         var neededResults: [String: TaskResults] = [:]
 
@@ -110,7 +113,7 @@ public enum TaskRunner {
                     continue
                 }
                 for path in step.outputs + [step.log] { fileSystem.createParentDirectories(of: path) }
-                logs.take(step: step.name, logPath: fileSystem.absolute(step.log))      // an earlier failed attempt's log is kept, packed
+                logs.take(step: step.name, logPath: fileSystem.absolute(step.log), removeNow: true)      // an earlier attempt's log is kept, packed
                 let before = OutputSnapshot(step.outputs, in: fileSystem)
                 try TaskResultFile.appendStarted(StartMarker(before: before, startedAt: Date().timeIntervalSince1970),
                                                  position: position, to: resultFile)
