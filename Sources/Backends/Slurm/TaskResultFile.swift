@@ -40,11 +40,17 @@ public enum TaskResultFile {
     private static func append(_ event: Event, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys          // "position" first: a torn line still names it
-        let line = Array(try encoder.encode(event)) + [10]
+        var line = Array(try encoder.encode(event)) + [10]
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SpawnError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        // An earlier run of the task killed mid-line: the torn line is ended first, so this one stands alone.
+        var info = stat()
+        var last: UInt8 = 10
+        if fstat(fd, &info) == 0, info.st_size > 0, pread(fd, &last, 1, off_t(info.st_size - 1)) == 1, last != 10 {
+            line.insert(10, at: 0)
+        }
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == line.count else {
             throw SpawnError(description: "cannot append to \(path): \(written < 0 ? String(cString: strerror(errno)) : "short write")")
