@@ -142,6 +142,12 @@ public final class HostLock: @unchecked Sendable {
         return (holder, Double(now.tv_sec) - seconds)
     }
 
+    /// The holder, if one holds the lock and is alive (its pid on this host, else a fresh heartbeat).
+    public func liveHolder() -> LockHolder? {
+        guard let (holder, age) = current(), !isDead(holder, age: age) else { return nil }
+        return holder
+    }
+
     private func isDead(_ holder: LockHolder, age: Double) -> Bool {
         if holder.host == host {
             if holder.pid == getpid() { return false }

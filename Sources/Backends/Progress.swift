@@ -30,7 +30,7 @@ public enum ProgressLine {
         return text
     }
 
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return String(format: "%.1f s", max(0, seconds)) }
         let total = Int(seconds.rounded())
         if total < 3600 { return "\(total / 60) min \(total % 60) s" }
@@ -52,6 +52,8 @@ public final class ProgressReporter {
     private var remainingByRule: [String: Int]
     private var lastPlainLine: Double
     public var plainInterval = 15.0
+    /// Called with the state at every change (`ProgressPublisher`, for `status` in another terminal).
+    public var publish: ((ProgressState) -> Void)?
 
     public init(total: Int, rulesOfPlannedSteps: [String], parallelism: Int, expected: [String: Double], isTerminal: Bool,
                 color: Bool, quiet: Bool, clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
@@ -79,6 +81,7 @@ public final class ProgressReporter {
 
     public func started(_ name: String) {
         state.running += 1
+        published()
         if quiet { return }
         if isTerminal { redraw() } else { write("[\(state.done + state.running)/\(state.total)] \(name)\n"); periodic() }
     }
@@ -89,6 +92,7 @@ public final class ProgressReporter {
         if !succeeded { state.failed += 1 }
         remainingByRule[rule, default: 1] -= 1
         updateRemaining()
+        published()
         if quiet { return }
         if isTerminal { redraw() } else { periodic() }
     }
@@ -115,6 +119,8 @@ public final class ProgressReporter {
     public func finish() {
         if isTerminal && !quiet { write("\r\u{1B}[K") }
     }
+
+    private func published() { publish?(state) }
 
     private func redraw() { write("\r\u{1B}[K" + ProgressLine.render(state, now: clock(), color: color)) }
 

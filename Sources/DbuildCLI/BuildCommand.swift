@@ -156,6 +156,8 @@ struct BuildCommand: ParsableCommand {
             builder.verbose = verbose
             builder.awaitedElsewhere = Set(inFlight.keys)
             let backend: Backend
+            var publisher: ProgressPublisher?          // a local build's progress, for `status` elsewhere
+            defer { publisher?.remove() }
             if chosen == .slurm {
                 let slurm = SlurmBackend(graph: project.graph, state: state, client: SlurmClient(),
                                          policy: SlurmPolicy(pollInterval: pollInterval), wait: wait, projectRoot: project.root,
@@ -179,6 +181,10 @@ struct BuildCommand: ParsableCommand {
                     color: ProcessInfo.processInfo.environment["NO_COLOR"] == nil, quiet: quiet)
                 builder.progress = progress
                 builder.say = { progress.message($0) }
+                let published = ProgressPublisher(dotDbuild: project.dotDbuild)
+                published.publish(progress.state)
+                progress.publish = published.publish
+                publisher = published
                 builder.logPacker = LogPackWriter(folder: StepLogs.packsFolder(logsDirectory: project.root + "/logs"),
                                                   name: "build-\(builder.buildID)")
                 let local = LocalBackend(jobs: parallelism, workingDirectory: project.root)

@@ -1,6 +1,7 @@
 /// make's way of writing short flags, which the argument parser does not take as such: grouped
 /// flags ending in a job count (`-kj4`, `-nBj 2`) become separate ones (`-k -j4`). Only groups made
-/// of the build's one-letter flags are split; anything else is left for the parser to judge.
+/// of the build's one-letter flags are split; anything else is left for the parser to judge. And
+/// `--watch` without a number (`status --watch`) gets its default, 10 seconds.
 enum MakeStyleFlags {
     /// The build command's one-letter flags that take no value.
     static let letters: Set<Character> = ["k", "n", "B", "q", "v"]
@@ -14,6 +15,11 @@ enum MakeStyleFlags {
             if argument == "--" {                      // after it, everything is a target
                 result += arguments[(index - 1)...]
                 break
+            }
+            if argument == "--watch" {
+                result.append(argument)
+                if index == arguments.endIndex || Double(arguments[index]) == nil { result.append("10") }
+                continue
             }
             guard argument.hasPrefix("-"), !argument.hasPrefix("--"), argument.count > 2 else {
                 result.append(argument)

@@ -16,14 +16,24 @@ enum ProjectLock {
     nonisolated(unsafe) private static var descriptor: Int32 = -1
     nonisolated(unsafe) private static var hostLock: HostLock?
 
+    /// The dbuild holding the project's lock now, if one does and it is alive (for `status`).
+    static func liveHolder(in dotDbuild: String) -> LockHolder? {
+        hostLock(dotDbuild).liveHolder()
+    }
+
+    private static func hostLock(_ dotDbuild: String) -> HostLock {
+        let environment = ProcessInfo.processInfo.environment
+        return HostLock(path: dotDbuild + "/lock.host", host: environment["DBUILD_HOST"] ?? HostLock.hostName(),
+                        staleAfter: environment["DBUILD_LOCK_STALE_SECONDS"].flatMap(Double.init) ?? 120,
+                        heartbeat: environment["DBUILD_LOCK_HEARTBEAT_SECONDS"].flatMap(Double.init) ?? 15)
+    }
+
     static func acquire(in dotDbuild: String, wait: Bool) throws {
         guard hostLock == nil else { return }          // held already (a build that evaluates its Datafile again)
         try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true)
         let environment = ProcessInfo.processInfo.environment
         if environment["DBUILD_LOCK_FLOCK"] != "0" { try takeFlock(dotDbuild + "/lock", wait: wait) }
-        let lock = HostLock(path: dotDbuild + "/lock.host", host: environment["DBUILD_HOST"] ?? HostLock.hostName(),
-                            staleAfter: environment["DBUILD_LOCK_STALE_SECONDS"].flatMap(Double.init) ?? 120,
-                            heartbeat: environment["DBUILD_LOCK_HEARTBEAT_SECONDS"].flatMap(Double.init) ?? 15)
+        let lock = hostLock(dotDbuild)
         let holder: LockHolder?
         do { holder = try lock.tryAcquire() } catch { throw DbuildFailure.setup("\(error)") }
         if let holder {

@@ -10,8 +10,22 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
     @Argument(help: "Step names or prefixes (default: all).") var targets: [String] = []
+    @Flag(help: "Print the status as JSON (schema \"dbuild.status/1\", described in the README).") var json = false
+    @Option(help: ArgumentHelp("Show the status again every SECONDS (10 when left out) until Ctrl-C: redrawn in place on a "
+                               + "terminal, as successive blocks elsewhere.", valueName: "seconds"))
+    var watch: Double?
 
     func run() throws {
+        guard let interval = watch else {
+            let (report, text) = try snapshot()
+            print(json ? report.json() : text, terminator: json ? "\n" : "")
+            return
+        }
+        try StatusWatch(interval: max(1, interval), json: json) { try snapshot() }.run()
+    }
+
+    /// One look: the report, and its text.
+    func snapshot() throws -> (report: StatusReport, text: String) {
         let project = try Project(options: self.project)
         let graph = project.graph
         let (roots, _) = try project.select(targets)
@@ -25,18 +39,34 @@ struct StatusCommand: ParsableCommand {
         let reasons = try project.scan(scanner, needed: Selection.closure(of: roots, in: graph))
         let failures = try state.loadFailures()
         let blocked = try state.loadBlocked()
+        // A local build running now: the steps it marked running, and its published progress.
+        let holder = ProjectLock.liveHolder(in: project.dotDbuild)
+        let progress = PublishedProgress.read(project.dotDbuild).flatMap { p in
+            holder.flatMap { $0.pid == p.pid && $0.host == p.host ? p : nil }
+        }
+        let localRunning = holder == nil ? [:] : try state.loadRunning()
+        let now = Date().timeIntervalSince1970
 
-        struct Row { var steps = 0, built = 0, queued = 0, running = 0, failed = 0, blocked = 0, stale = 0, missing = 0; var jobs = Set<String>() }
-        var rows: [String: Row] = [:]
+        var report = StatusReport()
+        var rows: [String: StatusReport.Rule] = [:]
         var order: [String] = []
         for step in roots {
             let name = graph.name(step), rule = graph.rule(of: step).name
             if rows[rule] == nil { order.append(rule) }
-            var row = rows[rule] ?? Row()
+            var row = rows[rule] ?? StatusReport.Rule(rule: rule)
             row.steps += 1
             if let t = tracked[name] {
-                if t.state == "RUNNING" || t.state == "COMPLETING" { row.running += 1 } else { row.queued += 1 }
-                if let job = t.jobID { row.jobs.insert(job) }
+                if t.state == "RUNNING" || t.state == "COMPLETING" {
+                    row.running += 1
+                    report.running.append(.init(step: name, rule: rule, place: "slurm", elapsedSeconds: nil,
+                                                job: t.jobID.map { "\($0)_\(t.task)" }))
+                } else {
+                    row.queued += 1
+                }
+                if let job = t.jobID, !row.jobs.contains(job) { row.jobs.append(job) }
+            } else if let started = localRunning[name] {
+                row.running += 1
+                report.running.append(.init(step: name, rule: rule, place: "local", elapsedSeconds: max(0, now - started), job: nil))
             } else if reasons[step] == nil {
                 row.built += 1
             } else if failures[name] != nil {
@@ -50,57 +80,91 @@ struct StatusCommand: ParsableCommand {
             }
             rows[rule] = row
         }
-        let width = max(4, order.map(\.count).max() ?? 0)
-        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-        print("rule".padding(toLength: width, withPad: " ", startingAt: 0) + "   steps   built  queued running  failed blocked   stale missing  jobs")
-        for rule in order {
-            let r = rows[rule]!
-            print(rule.padding(toLength: width, withPad: " ", startingAt: 0) + pad("\(r.steps)", 8) + pad("\(r.built)", 8)
-                  + pad("\(r.queued)", 8) + pad("\(r.running)", 8) + pad("\(r.failed)", 8) + pad("\(r.blocked)", 8) + pad("\(r.stale)", 8)
-                  + pad("\(r.missing)", 8)
-                  + "  " + r.jobs.sorted().joined(separator: ","))
+        report.rules = order.map { var r = rows[$0]!; r.jobs.sort(); return r }
+        report.running.sort { ($0.elapsedSeconds ?? 0, $0.step) > ($1.elapsedSeconds ?? 0, $1.step) }
+        if let progress {
+            report.build = .init(host: progress.host, pid: progress.pid, total: progress.total, done: progress.done, running: progress.running,
+                                 failed: progress.failed, elapsedSeconds: max(0, now - progress.startedAt), etaSeconds: progress.etaSeconds)
         }
         let selected = Set(roots.map(graph.name))
-        let recent = failures.filter { selected.contains($0.key) && tracked[$0.key] == nil && reasons[graph.step(named: $0.key) ?? 0] != nil }
+        report.failures = failures.filter { selected.contains($0.key) && tracked[$0.key] == nil && localRunning[$0.key] == nil
+            && reasons[graph.step(named: $0.key) ?? 0] != nil }
             .sorted { $0.value.failedAt > $1.value.failedAt }
-        if !recent.isEmpty {
-            print("\nFailed (latest first):")
-            for (name, failure) in recent.prefix(10) {
-                print("  \(name): \(failure.message)\n    log: \(failure.logPath) (dbuild log \(name))")
-                if let text = readFile(project.root + "/" + failure.logPath) {
-                    for line in text.split(separator: "\n").suffix(3) { print("    | \(line)") }
+            .map { .init(step: $0.key, message: $0.value.message, log: $0.value.logPath, failedAt: $0.value.failedAt) }
+        report.blocked = blocked.filter { selected.contains($0.key) && tracked[$0.key] == nil && failures[$0.key] == nil
+            && reasons[graph.step(named: $0.key) ?? 0] != nil }.sorted { $0.key < $1.key }
+            .map { .init(step: $0.key, blocker: $0.value.blocker) }
+        let own = OwnFiles.count(root: project.root, dotDbuild: project.dotDbuild)
+        report.ownFiles = own.total
+        var out = ""
+        printText(report, project: project, state: state, own: own, &out)
+        printWaves(try readOnly.loadSubmissions(activeOnly: false), &out)
+        if !self.project.quiet { out.line("\n" + own.text) }
+        return (report, out)
+    }
+
+    private func printText(_ report: StatusReport, project: Project, state: StateStore, own: OwnFiles, _ out: inout String) {
+        let width = max(4, report.rules.map(\.rule.count).max() ?? 0)
+        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        out.line("rule".padding(toLength: width, withPad: " ", startingAt: 0) + "   steps   built  queued running  failed blocked   stale missing  jobs")
+        for r in report.rules {
+            out.line(r.rule.padding(toLength: width, withPad: " ", startingAt: 0) + pad("\(r.steps)", 8) + pad("\(r.built)", 8)
+                  + pad("\(r.queued)", 8) + pad("\(r.running)", 8) + pad("\(r.failed)", 8) + pad("\(r.blocked)", 8) + pad("\(r.stale)", 8)
+                  + pad("\(r.missing)", 8)
+                  + "  " + r.jobs.joined(separator: ","))
+        }
+        if let build = report.build {
+            var line = "\nBuilding here (dbuild pid \(build.pid) on \(build.host)): [\(build.done)/\(build.total)] \(build.running) running"
+            if build.failed > 0 { line += ", \(build.failed) failed" }
+            line += ", " + ProgressLine.duration(build.elapsedSeconds)
+            if let eta = build.etaSeconds, build.done < build.total { line += ", ETA " + ProgressLine.duration(eta) }
+            out.line(line)
+        }
+        let local = report.running.filter { $0.place == "local" }
+        if !local.isEmpty {
+            out.line("\nRunning now (longest first):")
+            for step in local.prefix(10) { out.line("  \(step.step)  \(ProgressLine.duration(step.elapsedSeconds ?? 0))") }
+            if local.count > 10 { out.line("  … and \(local.count - 10) more") }
+        }
+        if !report.failures.isEmpty {
+            out.line("\nFailed (latest first):")
+            for failure in report.failures.prefix(10) {
+                out.line("  \(failure.step): \(failure.message)\n    log: \(failure.log) (dbuild log \(failure.step))")
+                if let text = readFile(project.root + "/" + failure.log) {
+                    for line in text.split(separator: "\n").suffix(3) { out.line("    | \(line)") }
                 }
             }
-            if recent.count > 10 { print("  … and \(recent.count - 10) more") }
+            if report.failures.count > 10 { out.line("  … and \(report.failures.count - 10) more") }
         }
-        if !self.project.quiet { printCoreHoursUsed(state: state, graph: graph, rules: order) }
-        let waiting = blocked.filter { selected.contains($0.key) && tracked[$0.key] == nil && failures[$0.key] == nil
-            && reasons[graph.step(named: $0.key) ?? 0] != nil }.sorted { $0.key < $1.key }
-        if !waiting.isEmpty {
-            print("\nBlocked (not run; their files untouched; they run once what they need succeeds):")
-            for (name, record) in waiting.prefix(10) { print("  \(name): \(record.blocker)") }
-            if waiting.count > 10 { print("  … and \(waiting.count - 10) more") }
+        if !self.project.quiet { printCoreHoursUsed(state: state, graph: project.graph, rules: report.rules.map(\.rule), &out) }
+        if !report.blocked.isEmpty {
+            out.line("\nBlocked (not run; their files untouched; they run once what they need succeeds):")
+            for record in report.blocked.prefix(10) { out.line("  \(record.step): \(record.blocker)") }
+            if report.blocked.count > 10 { out.line("  … and \(report.blocked.count - 10) more") }
         }
-        printWaves(try readOnly.loadSubmissions(activeOnly: false))
-        if !self.project.quiet { print("\n" + OwnFiles.count(root: project.root, dotDbuild: project.dotDbuild).text) }
     }
 
     /// Where a campaign submitted in waves stands: the wave out and the job that submits the next.
-    private func printWaves(_ submissions: [SubmissionRecord]) {
+    private func printWaves(_ submissions: [SubmissionRecord], _ out: inout String) {
         guard let newest = submissions.last, WaveChain.wave(of: newest.folder) > 1 || NextWave.read(newest.folder) != nil else { return }
         var live: [String: String] = [:]
         if NextWave.read(newest.folder)?.jobID != nil, let queue = try? SlurmClient().queue() {
             for (task, _) in queue where task.isLive { live[task.jobID] = task.state }
         }
-        for line in WaveChain.statusLines(submissions, live: live) { print("\nWaves: " + line) }
+        for line in WaveChain.statusLines(submissions, live: live) { out.line("\nWaves: " + line) }
     }
 
     /// Core-hours the selected rules' recorded runs used: seconds × the cores a step of the rule holds.
-    private func printCoreHoursUsed(state: StateStore, graph: Graph, rules: [String]) {
+    private func printCoreHoursUsed(state: StateStore, graph: Graph, rules: [String], _ out: inout String) {
         let used = CoreHoursUsed(state: state, graph: graph, rules: rules)
         guard !used.rows.isEmpty else { return }
-        print("\nCore-hours used by recorded runs (run time × the rule's cores): "
+        out.line("\nCore-hours used by recorded runs (run time × the rule's cores): "
               + used.rows.map { "\($0.rule) \(String(format: "%.2f", $0.coreHours)) (\($0.runs) run\($0.runs == 1 ? "" : "s"))" }
                 .joined(separator: ", "))
     }
+}
+
+extension String {
+    /// Appends `text` and a newline (the status is built as text, then printed or redrawn).
+    mutating func line(_ text: String) { self += text + "\n" }
 }

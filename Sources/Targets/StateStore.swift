@@ -181,6 +181,14 @@ public final class StateStore {
         return names
     }
 
+    /// Steps marked running, with when they started (a live local build's, or a killed one's).
+    public func loadRunning() throws -> [String: Double] {
+        let query = try database.prepare("SELECT name, started_at FROM running")
+        var result: [String: Double] = [:]
+        while try query.step() { result[query.string(0)] = query.double(1) }
+        return result
+    }
+
     public func loadFailures() throws -> [String: FailureRecord] {
         let query = try database.prepare("SELECT name, exit_status, log_path, message, failed_at FROM failures")
         var failures: [String: FailureRecord] = [:]

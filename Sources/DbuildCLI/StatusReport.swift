@@ -1,0 +1,64 @@
+import Foundation
+
+/// What `dbuild status` knows, as text and as JSON (`--json`; the schema is documented in the README
+/// under "Machine-readable output" and versioned by `schema`: fields are only ever added within a version).
+struct StatusReport: Codable, Equatable {
+    static let schemaName = "dbuild.status/1"
+
+    struct Rule: Codable, Equatable {
+        var rule: String
+        var steps = 0, built = 0, queued = 0, running = 0, failed = 0, blocked = 0, stale = 0, missing = 0
+        var jobs: [String] = []
+    }
+
+    /// A step running now: in the local build that holds the project's lock, or a SLURM task.
+    struct Running: Codable, Equatable {
+        var step: String
+        var rule: String
+        /// "local" or "slurm".
+        var place: String
+        /// Seconds since it started (local steps; nil for SLURM tasks, whose start squeue does not say here).
+        var elapsedSeconds: Double?
+        /// The SLURM job and task (`12345_7`).
+        var job: String?
+    }
+
+    /// The local build in progress, if one holds the project's lock.
+    struct Build: Codable, Equatable {
+        var host: String
+        var pid: Int32
+        var total: Int
+        var done: Int
+        var running: Int
+        var failed: Int
+        var elapsedSeconds: Double
+        var etaSeconds: Double?
+    }
+
+    struct Failure: Codable, Equatable {
+        var step: String
+        var message: String
+        var log: String
+        var failedAt: Double
+    }
+
+    struct Blocked: Codable, Equatable {
+        var step: String
+        var blocker: String
+    }
+
+    var schema = StatusReport.schemaName
+    var rules: [Rule] = []
+    var build: Build?
+    var running: [Running] = []
+    var failures: [Failure] = []
+    var blocked: [Blocked] = []
+    /// Files and folders dbuild keeps in the project (`OwnFiles`).
+    var ownFiles = 0
+
+    func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}
