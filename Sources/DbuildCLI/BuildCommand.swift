@@ -33,11 +33,14 @@ struct BuildCommand: ParsableCommand {
     var emitOnly: String?
     @Option(help: ArgumentHelp("slurm: refuse a plan that asks for more core-hours than this.", valueName: "hours"))
     var maxCoreHours: Double?
+    @Flag(help: "With -n: print the plan as JSON (schema dbuild.plan/1, see the README).")
+    var json = false
     @Option(help: .hidden) var continueWave: String?
 
     var quiet: Bool { project.quiet }
 
     func validate() throws {
+        if json && !dryRun { throw ValidationError("--json prints the plan of a dry run: use it with -n") }
         if continueWave != nil && (dryRun || wait || emitOnly != nil || !targets.isEmpty) {
             throw ValidationError("--continue-wave is for a wave's continuation job; it takes no targets, -n, --wait or --emit-only")
         }
@@ -117,19 +120,22 @@ struct BuildCommand: ParsableCommand {
         let plan = Plan(graph: project.graph, reasons: Project.excluding(Set(inFlight.keys), from: reasons))
         let neededCount = needed.reduce(0) { $0 + ($1 ? 1 : 0) }
         if dryRun || emitOnly != nil {
-            if dryRun { print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "") }
-            if dryRun && verbose {
+            var document = json ? PlanDocument(plan, neededCount: neededCount) : nil
+            if dryRun && !json { print(PlanReport.text(plan, neededCount: neededCount, listAll: verbose), terminator: "") }
+            if dryRun && verbose && !json {
                 print("Content hashes read: \(scanner.hashes.filesRead) (the others' size and mtime were unchanged since they were hashed)")
             }
             if chosen == .slurm {
                 do {
-                    try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly,
+                    let arrays = try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly,
                                                             history: RuleHistory.of(scanner.records), usage: RuleUsage.of(view),
-                                                            maxCoreHours: maxCoreHours)
+                                                            maxCoreHours: maxCoreHours, printing: !json)
+                    if let arrays { document?.add(arrays) }
                 } catch let error as SlurmPlanError {
                     throw DbuildFailure.usage(error.description)
                 }
             }
+            if let document { print(document.json()) }
             return
         }
         if chosen == .local, let waiting = plan.steps.first(where: { step in

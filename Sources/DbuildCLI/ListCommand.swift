@@ -7,6 +7,7 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
     @Argument(help: "Step names or prefixes (default: all).") var targets: [String] = []
+    @Flag(help: "Print the list as JSON (schema dbuild.list/1, see the README).") var json = false
 
     func run() throws {
         let project = try Project(options: self.project)
@@ -17,26 +18,18 @@ struct ListCommand: ParsableCommand {
         let needed = Selection.closure(of: roots, in: graph)
         let scanner = try project.scanner(state: state, forced: false)
         let reasons = try project.scan(scanner, needed: needed)
-        var counts: [String: Int] = [:]
-        var lines: [String] = []
-        let width = roots.map { graph.name($0).count }.max() ?? 0
+        var document = ListDocument()
         for step in roots {
-            let word: String
-            var detail = ""
+            let state: String
+            var reason: String?
             switch reasons[step] {
-            case nil: word = scanner.records[graph.name(step)] == nil ? "unrecorded" : "built"
-            case .missingOutput?: word = "missing"
-            case let reason?: word = "stale"; detail = "  (\(reason.text(in: graph)))"
+            case nil: state = scanner.records[graph.name(step)] == nil ? "unrecorded" : "built"
+            case .missingOutput?: state = "missing"
+            case let stale?: state = "stale"; reason = stale.text(in: graph)
             }
-            counts[word, default: 0] += 1
-            let name = graph.name(step)
-            lines.append(name + String(repeating: " ", count: width - name.count) + "  " + word + detail)
+            document.add(.init(step: graph.name(step), rule: graph.rule(of: step).name, state: state, reason: reason))
         }
-        print(lines.joined(separator: "\n"))
-        let order = ["built", "unrecorded", "stale", "missing"]
-        print("\n" + order.compactMap { key in counts[key].map { "\($0) \(key)" } }.joined(separator: ", "))
-        if let undeclared = UndeclaredSteps.line(UndeclaredSteps.names(records: scanner.records, graph: graph, targets: targets)) {
-            print(undeclared)
-        }
+        document.undeclared = UndeclaredSteps.names(records: scanner.records, graph: graph, targets: targets)
+        print(json ? document.json() : document.text())
     }
 }

@@ -7,11 +7,13 @@ import Backends
 struct SlurmScripts {
     let project: Project
 
+    /// Writes the scripts; prints the plan unless `printing` is false. Returns the arrays planned (nil: nothing to submit).
+    @discardableResult
     func emit(_ plan: Plan, inFlight: [Int32: String], into emitOnly: String?, history: [String: RuleHistory],
-              usage: [String: RuleUsage], maxCoreHours: Double?) throws {
+              usage: [String: RuleUsage], maxCoreHours: Double?, printing: Bool = true) throws -> SlurmSubmitter? {
         let folder = emitOnly.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
             ?? project.dotDbuild + "/slurm/dry-run"
-        guard !plan.isEmpty else { return }
+        guard !plan.isEmpty else { return nil }
         let limits = (try? SlurmClient().limits()) ?? SlurmLimits()
         let context = SubmissionContext(id: emitOnly == nil ? "dry-run" : SlurmSubmitter.newID(), projectRoot: project.root,
                                         folder: folder, dbuild: try Self.jobsExecutable(project))
@@ -21,8 +23,11 @@ struct SlurmScripts {
         keepUntilExit(submitter)
         try? FileManager.default.removeItem(atPath: folder + "/results")
         try submitter.writeFolder()
-        print("\n" + submitter.planText() + "Scripts: \(folder) (submit.sh submits them in order)"
-              + (emitOnly != nil ? "; dbuild does not track a submission made by hand" : ""))
+        if printing {
+            print("\n" + submitter.planText() + "Scripts: \(folder) (submit.sh submits them in order)"
+                  + (emitOnly != nil ? "; dbuild does not track a submission made by hand" : ""))
+        }
+        return submitter
     }
 
     static func executablePath() -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import Backends
 
 /// What `dbuild status` knows, as text and as JSON (`--json`; the schema is documented in the README
 /// under "Machine-readable output" and versioned by `schema`: fields are only ever added within a version).
@@ -56,9 +57,5 @@ struct StatusReport: Codable, Equatable {
     /// Files and folders dbuild keeps in the project (`OwnFiles`).
     var ownFiles = 0
 
-    func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
-    }
+    func json() -> String { JSONOutput.text(self) }
 }

@@ -34,6 +34,16 @@ public func defaultBackend(_ backend: BackendName) {
     DatafileBuilder.shared.defaultBackend = backend.rawValue
 }
 
+/// Runs `command` (with `sh -c`, in the project folder) when a build or a SLURM submission ends,
+/// whether it succeeded or not: the summary is in its environment (`DBUILD_OUTCOME`,
+/// `DBUILD_SUCCEEDED`, …) and, as JSON, on its standard input. `--on-finish` on the command line
+/// replaces it for one run.
+///
+///     onFinish("mail -s \"dbuild: $DBUILD_OUTCOME\" me@example.org")
+public func onFinish(_ command: String) {
+    DatafileBuilder.shared.onFinish = command.isEmpty ? nil : command
+}
+
 extension Rule {
     /// How this rule's steps are submitted to SLURM.
     @discardableResult

@@ -11,6 +11,7 @@ final class DatafileBuilder {
 
     private var rules: [Rule] = []
     var defaultBackend = "local"
+    var onFinish: String?
     private var roots: [RootDescription] = []
     private var graph = GraphDescription()
     private var interned: [String: UInt32] = [:]
@@ -79,6 +80,7 @@ final class DatafileBuilder {
             ruleSteps.append(first..<graph.stepCount)
         }
         graph.defaultBackend = defaultBackend
+        graph.onFinish = onFinish
         graph.roots = roots
         return graph
     }

@@ -24,6 +24,8 @@ public struct RuleDescription: Equatable, Sendable {
 public struct GraphDescription: Sendable {
     /// The backend `dbuild all` uses when none is named on the command line ("local" or "slurm").
     public var defaultBackend = "local"
+    /// A shell command run when a build or a SLURM submission of this project ends (`onFinish`).
+    public var onFinish: String?
     /// Named roots products may live under (`@name/…` paths).
     public var roots: [RootDescription] = []
     public var strings: [String] = []

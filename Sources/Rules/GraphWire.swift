@@ -24,6 +24,7 @@ struct WireWriter {
     mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func int(_ v: Int) { u64(UInt64(bitPattern: Int64(v))) }
     mutating func ids(_ ids: ArraySlice<UInt32>) { u32(UInt32(ids.count)); for id in ids { u32(id) } }
+    mutating func string(_ s: String) { u32(UInt32(s.utf8.count)); bytes.append(contentsOf: s.utf8) }
 }
 
 /// Reads what `WireWriter` wrote; every read is bounds-checked so a truncated file is an error, not a crash.
@@ -160,7 +161,9 @@ extension GraphDescription {
         var out = WireWriter()
         out.bytes.reserveCapacity(1 << 20 + 1024)
         out.bytes.append(contentsOf: magic)
-        out.u8(defaultBackend == "slurm" ? 1 : 0)
+        // Flags: 1 the default backend is SLURM, 2 an onFinish command follows (older files: 0 or 1).
+        out.u8((defaultBackend == "slurm" ? 1 : 0) | (onFinish != nil ? 2 : 0))
+        if let onFinish { out.string(onFinish) }
         out.u32(UInt32(strings.count + extra.count))
         for s in [strings, extra].joined() {
             let utf8 = s.utf8
@@ -182,7 +185,9 @@ extension GraphDescription {
         var r = WireReader(bytes: bytes, offset: magic.count)
         var g = GraphDescription()
         do {
-            g.defaultBackend = try r.u8() == 1 ? "slurm" : "local"
+            let flags = try r.u8()
+            g.defaultBackend = flags & 1 == 1 ? "slurm" : "local"
+            if flags & 2 != 0 { g.onFinish = try r.string() }
             let stringCount = Int(try r.u32())
             g.strings.reserveCapacity(stringCount)
             for _ in 0..<stringCount { g.strings.append(try r.string()) }

@@ -17,8 +17,16 @@ import Backends
         return ready()
     }
 
-    static func jobOf(_ rule: String) throws -> String {
-        try runTool("/bin/sh", ["-c", "squeue -h -o %F --name=dbuild:\(rule) | head -1"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// The array job of `rule` that this scenario submitted (other suites' rules share names; the
+    /// working folder tells them apart).
+    static func jobOf(_ rule: String, in s: Scenario) throws -> String {
+        let folder = URL(fileURLWithPath: s.path).resolvingSymlinksInPath().path
+        let lines = try runTool("/bin/sh", ["-c", "squeue -h -o '%F %Z' --name=dbuild:\(rule)"]).output.split(separator: "\n")
+        for line in lines {
+            let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
+            if fields.count == 2, URL(fileURLWithPath: fields[1]).resolvingSymlinksInPath().path == folder { return fields[0] }
+        }
+        return ""
     }
 
     static func inQueue(_ job: String, task: Int) throws -> Bool {
@@ -32,6 +40,8 @@ import Backends
     /// first step's result stays readable and is recorded; the killed step is a failure whose
     /// files nobody else touched; the steps after it never started and run in the next submission.
     @Test func oneResultFilePerTaskSurvivesAKillAndARequeueAppends() throws {
+        let exclusive = SlurmExclusive()            // no preemption from another test rewrites these tasks' history
+        defer { exclusive.release() }
         let s = try Scenario("empty")
         try s.write("Datafile", """
             import Rules
@@ -56,7 +66,7 @@ import Backends
         #expect(submit.status == 0, "\(submit.stdout)\(submit.stderr)")
         let submission = try #require(SlurmScenarioTests.submissions(s).first)
         let results = ".dbuild/slurm/\(submission)/results"
-        let job = try Self.jobOf("B")
+        let job = try Self.jobOf("B", in: s)
         try #require(!job.isEmpty, "the array is queued")
         try #require(Self.wait(60) { s.exists("b5.started") }, "B/5 started")
         let beforeRequeue = try #require(s.read(results + "/0.1.jsonl"))

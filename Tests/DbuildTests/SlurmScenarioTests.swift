@@ -107,6 +107,8 @@ import TestSupport
     }
 
     @Test func smallClusterLimitsForceBundlingAndSplittingAndThePipelineCompletes() throws {
+        let exclusive = SlurmExclusive()
+        defer { exclusive.release() }
         try Self.restartSlurm(["--max-array-size", "11"])
         defer { try? Self.restartSlurm([]) }
         let local = try Scenario("lensing-chain")
@@ -219,6 +221,8 @@ extension SlurmScenarioTests {
     /// is restarted mid-run. Within two `dbuild all` rounds everything is complete, and no step that
     /// succeeded ran twice.
     @Test func randomFailuresAndAControllerRestartFinishWithinTwoRounds() throws {
+        let exclusive = SlurmExclusive()
+        defer { exclusive.release() }
         let s = try Scenario("empty")
         try s.write("Datafile", """
             import Rules
@@ -256,6 +260,8 @@ extension SlurmScenarioTests {
     /// configures "urgent" to requeue "debug"), and one is requeued by hand. SLURM runs them again
     /// (after its requeue delay); `--wait` follows them to the end, and each step succeeds once.
     @Test func preemptedAndRequeuedTasksRunAgainAndFinish() throws {
+        let exclusive = SlurmExclusive()
+        defer { exclusive.release() }
         let s = try Scenario("empty")
         try s.write("Datafile", """
             import Rules
@@ -268,8 +274,7 @@ extension SlurmScenarioTests {
         let build = try s.launch("all", "--wait", "--poll-interval", "1") {
             (s.read("starts.log") ?? "").split(separator: "\n").count >= 8
         }
-        let job = try runTool("/bin/sh", ["-c", "squeue -h -o %F --name=dbuild:P | head -1"]).output
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let job = try SlurmInodeBudgetTests.jobOf("P", in: s)
         #expect(!job.isEmpty)
         #expect(try runTool("/bin/sh", ["-c", "scontrol requeue \(job)_0"]).status == 0)
         let urgent = try runTool("/bin/sh", ["-c", "sbatch -p urgent -n 8 -o /dev/null --wrap 'sleep 2'"])

@@ -87,7 +87,9 @@ import Testing
         let transcript = s.path + "/watch.typescript"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-q", "-e", "-c", "\(Scenario.executable) status --watch 1", transcript]
+        // `exec`: whatever shell `script` starts is replaced by dbuild, so the SIGINT below reaches it (a
+        // shell waiting for its child would hold the signal until the child ends).
+        process.arguments = ["-q", "-e", "-c", "exec \(Scenario.executable) status --watch 1", transcript]
         process.currentDirectoryURL = URL(fileURLWithPath: s.path)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
