@@ -33,6 +33,9 @@ struct BuildCommand: ParsableCommand {
     var emitOnly: String?
     @Option(help: ArgumentHelp("slurm: refuse a plan that asks for more core-hours than this.", valueName: "hours"))
     var maxCoreHours: Double?
+    @Option(help: ArgumentHelp("Run this shell command when the build ends (on SLURM without --wait: when the submission's last array has ended), "
+        + "the summary in its environment and as JSON on its standard input; replaces the Datafile's onFinish.", valueName: "command"))
+    var onFinish: String?
     @Flag(help: "With -n: print the plan as JSON (schema dbuild.plan/1, see the README).")
     var json = false
     @Option(help: .hidden) var continueWave: String?
@@ -144,6 +147,12 @@ struct BuildCommand: ParsableCommand {
             throw DbuildFailure.usage("\(project.graph.name(Int(waiting))) needs steps that are still queued or running on SLURM; "
                 + "wait for them (dbuild status), or stop them (dbuild cancel) and run again")
         }
+        if let continuation, plan.isEmpty, let command = finishCommand(project, continuation) {
+            // The last wave found nothing to submit: nobody else will run the command.
+            let job = FinishJob(command: command, submissions: continuation.next.chain, since: continuation.next.since)
+            try job.write(to: continuation.folder)
+            try FinishRun(project: project).slurm(job, folder: continuation.folder)
+        }
         if chosen == .slurm && plan.isEmpty {
             if inFlight.isEmpty || !wait {
                 print("dbuild: nothing to submit: all \(neededCount) selected steps are up to date or already queued")
@@ -178,6 +187,8 @@ struct BuildCommand: ParsableCommand {
                 slurm.regrowAfter = regrow
                 slurm.targets = continuation?.next.targets ?? targets
                 if let continuation { slurm.chainSince = continuation.next.since }
+                slurm.chain = continuation?.next.chain ?? []
+                if !wait { slurm.onFinish = finishCommand(project, continuation) }
                 backend = slurm
             } else {
                 let parallelism = jobs ?? LocalBackend.machineCores
@@ -228,12 +239,23 @@ struct BuildCommand: ParsableCommand {
         if !summary.overwritten.isEmpty { line += ", \(summary.overwritten.count) overwritten by another recipe" }
         line += String(format: " (%.2f s)", Date().timeIntervalSince(started))
         print(line)
+        // Here at the end (a local build, or a submission followed to its end): this process runs the command.
+        if let command = finishCommand(project, continuation), !plan.isEmpty, chosen == .local || !summary.interrupted {
+            try FinishRun(project: project).afterBuild(command, steps: plan.steps.map { project.graph.name(Int($0)) },
+                                                       startedAt: started.timeIntervalSince1970, backend: chosen.rawValue,
+                                                       interrupted: summary.interrupted)
+        }
         if summary.interrupted { throw DbuildFailure.interrupted }
         if summary.failed > 0 || !summary.overwritten.isEmpty { throw DbuildFailure.buildFailed }
     }
 }
 
 extension BuildCommand {
+    /// The on-finish command: `--on-finish`, else the one a wave's continuation carries, else the Datafile's.
+    func finishCommand(_ project: Project, _ continuation: WaveContinuation?) -> String? {
+        onFinish ?? continuation?.next.onFinish ?? project.graph.description.onFinish
+    }
+
     /// Set while a build makes the steps whose outputs the Datafile reads (see `grown`).
     nonisolated(unsafe) static var growing = false
 

@@ -10,7 +10,7 @@ public struct DbuildCommand: ParsableCommand {
         abstract: "make for scientific data: build what is missing or stale, as declared in a Swift Datafile.",
         version: dbuildVersion,
         subcommands: [BuildCommand.self, WhyCommand.self, LogCommand.self, ListCommand.self, StatusCommand.self, CleanCommand.self, AdoptCommand.self, GraphCommand.self, ReportCommand.self,
-                      VerifyCommand.self, RelocateCommand.self, CancelCommand.self, StateCommand.self, InitCommand.self, ExecCommand.self],
+                      VerifyCommand.self, RelocateCommand.self, CancelCommand.self, StateCommand.self, InitCommand.self, ExecCommand.self, OnFinishCommand.self],
         defaultSubcommand: BuildCommand.self)
 
     public init() {}

@@ -96,9 +96,19 @@ struct StatusCommand: ParsableCommand {
             .map { .init(step: $0.key, blocker: $0.value.blocker) }
         let own = OwnFiles.count(root: project.root, dotDbuild: project.dotDbuild)
         report.ownFiles = own.total
+        let submissions = try readOnly.loadSubmissions(activeOnly: false)
+        report.onFinish = Self.finishCommands(submissions.suffix(5))
         var out = ""
         printText(report, project: project, state: state, own: own, &out)
-        printWaves(try readOnly.loadSubmissions(activeOnly: false), &out)
+        printWaves(submissions, &out)
+        for hook in report.onFinish {
+            switch hook.state {
+            case "waiting": out.line("\nOn finish: job \(hook.job ?? "?") runs `\(hook.command)` once submission \(hook.submission) has ended")
+            case "failed": out.line("\nOn finish: the command of submission \(hook.submission) failed (exit status \(hook.exitStatus ?? -1)): "
+                                    + "`\(hook.command)`; its output: \(hook.output ?? "")")
+            default: break
+            }
+        }
         if !self.project.quiet { out.line("\n" + own.text) }
         return (report, out)
     }
@@ -141,6 +151,17 @@ struct StatusCommand: ParsableCommand {
             out.line("\nBlocked (not run; their files untouched; they run once what they need succeeds):")
             for record in report.blocked.prefix(10) { out.line("  \(record.step): \(record.blocker)") }
             if report.blocked.count > 10 { out.line("  … and \(report.blocked.count - 10) more") }
+        }
+    }
+
+    static func finishCommands(_ submissions: ArraySlice<SubmissionRecord>) -> [StatusReport.OnFinish] {
+        submissions.compactMap { s in
+            FinishJob.read(s.folder).map { job in
+                let result = FinishJob.result(s.folder)
+                return StatusReport.OnFinish(submission: s.id, command: job.command, job: job.jobID,
+                                             state: result.map { $0.succeeded ? "succeeded" : "failed" } ?? "waiting",
+                                             exitStatus: result?.exitStatus, output: result == nil ? nil : FinishJob.outputPath(s.folder))
+            }
         }
     }
 

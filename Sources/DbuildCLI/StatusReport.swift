@@ -48,6 +48,18 @@ struct StatusReport: Codable, Equatable {
         var blocker: String
     }
 
+    /// A submission's on-finish command (`FinishJob`): waiting for the arrays, or how it ended.
+    struct OnFinish: Codable, Equatable {
+        var submission: String
+        var command: String
+        var job: String?
+        /// "waiting", "succeeded" or "failed".
+        var state: String
+        var exitStatus: Int32?
+        /// The command's output (a file in the submission's folder).
+        var output: String?
+    }
+
     var schema = StatusReport.schemaName
     var rules: [Rule] = []
     var build: Build?
@@ -56,6 +68,8 @@ struct StatusReport: Codable, Equatable {
     var blocked: [Blocked] = []
     /// Files and folders dbuild keeps in the project (`OwnFiles`).
     var ownFiles = 0
+    /// The on-finish commands of the latest submissions that have one, oldest first.
+    var onFinish: [OnFinish] = []
 
     func json() -> String { JSONOutput.text(self) }
 }

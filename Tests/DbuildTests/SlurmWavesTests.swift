@@ -57,7 +57,8 @@ extension SlurmScenarioTests {
         let (s, environment) = try wavesProject()
         let dry = try s.run(["all", "--backend", "slurm", "-n"], environment: environment)
         #expect(dry.stdout.contains("the other 5 steps follow in later waves"), "\(dry.stdout)")
-        let first = try s.launch("all", "--backend", "slurm", environment: environment) {
+        // The owner asks to be told when the whole campaign has ended: after the last wave, not the first.
+        let first = try s.launch("all", "--backend", "slurm", "--on-finish", "cat > finished.json", environment: environment) {
             (s.read(".dbuild/slurm/" + (Self.submissions(s).first ?? "none") + "/next-wave") ?? "").contains("job ")
         }
         kill(first.processIdentifier, SIGKILL)                  // nobody stays on the login node
@@ -77,6 +78,11 @@ extension SlurmScenarioTests {
         let all = submitted.values.flatMap { $0 }
         #expect(all.sorted() == ["A/0", "A/1", "A/2", "B/0", "B/1", "B/2", "S"], "each step submitted once: \(all.sorted())")
         #expect((s.read("starts.log") ?? "").split(separator: "\n").count == 7, "each step ran once")
+        #expect(SlurmInodeBudgetTests.wait(60) { s.exists("finished.json") }, "the last wave ran the on-finish command")
+        let finished = try WatchingTests.object(s.read("finished.json") ?? "")
+        #expect(finished["steps"] as? Int == 7 && finished["succeeded"] as? Int == 7 && finished["outcome"] as? String == "succeeded",
+                "the summary covers every wave: \(finished)")
+        #expect((finished["submissions"] as? [String])?.count == submitted.count, "\(finished)")
         #expect(s.read("summary.txt") == "plane 0\nconverted\nplane 1\nconverted\nplane 2\nconverted\n")
         let verify = try s.run(["verify"], environment: environment)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")

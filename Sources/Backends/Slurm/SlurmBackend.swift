@@ -71,6 +71,11 @@ public final class SlurmBackend: Backend {
     public var targets: [String] = []
     /// When the chain of submissions began (a continuation never resubmits what failed since).
     public lazy var chainSince: Double = now().timeIntervalSince1970
+    /// Earlier submissions of this chain of waves, oldest first (a continuation job's).
+    public var chain: [String] = []
+    /// Run when the submission (its last wave) has ended, by a small job (`FinishJob`); only
+    /// without `wait` (a dbuild that waits runs it itself).
+    public var onFinish: String?
 
     public func start(_ jobs: [StepJob], stop: StopSignal) throws -> [Int32] {
         guard !jobs.isEmpty else { return [] }
@@ -88,7 +93,8 @@ public final class SlurmBackend: Backend {
         let submitter = try SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
                                        inFlight: inFlight.compactMapValues { $0.jobID.isEmpty ? nil : $0.jobID },
                                        earlierResults: inFlight.compactMapValues(\.result), escalation: escalation,
-                                       history: history, usage: usage, maxCoreHours: maxCoreHours, queued: inFlight.count + (wave > 1 && !wait ? 1 : 0),   // a continuation job counts itself
+                                       history: history, usage: usage, maxCoreHours: maxCoreHours, queued: inFlight.count + (wave > 1 && !wait ? 1 : 0)   // a continuation job counts itself
+                                           + (onFinish != nil && !wait ? 1 : 0),                     // and room for the finish job
                                        continuation: !wait)
         try submitter.writeFolder()
         try WaveChain.markWave(wave, in: context.folder)
@@ -99,7 +105,7 @@ public final class SlurmBackend: Backend {
             // Written before anything is submitted: a wave whose continuation never reached the
             // queue is still described, and `status` says how to go on.
             try NextWave(wave: wave, steps: later.map { graph.name(Int($0)) }, grows: grows.map { graph.name(Int($0)) },
-                         targets: targets, since: chainSince).write(to: context.folder)
+                         targets: targets, since: chainSince, chain: chain + [id], onFinish: onFinish).write(to: context.folder)
         }
         let arrays = try submitter.submit(state: state, client: client, attempt: submissionCount)
         let jobIDs = Dictionary(uniqueKeysWithValues: arrays.map { ($0.array, $0.jobID) })
@@ -120,8 +126,24 @@ public final class SlurmBackend: Backend {
             // Only the arrays (here or earlier) that make what the Datafile reads need to have ended.
             try submitContinuation(after: Array(Set(grows.compactMap { inFlight[$0]?.jobID }.filter { !$0.isEmpty })).sorted(),
                                    context: context)
+        } else if let onFinish, !wait {
+            try submitFinishJob(onFinish, after: arrays.map(\.jobID), context: context)
         }
         return later
+    }
+
+    /// The small job that runs the on-finish command once every array of this (last) wave has ended.
+    private func submitFinishJob(_ command: String, after jobIDs: [String], context: SubmissionContext) throws {
+        guard !jobIDs.isEmpty else { return }
+        var job = FinishJob(command: command, submissions: chain + [context.id], since: chainSince)
+        try job.write(to: context.folder)            // before sbatch: a job that starts at once finds it
+        let resources = MachineDefaults.current.apply(to: Resources())
+        let script = FinishJob.script(context: context, partition: resources.partition, maxTime: limits.partition(resources.partition).maxTime)
+        try writeAtomically(Data(script.utf8), to: context.folder + "/" + FinishJob.scriptName)
+        job.jobID = try client.submit(script: FinishJob.scriptName, dependency: "--dependency=afterany:" + jobIDs.joined(separator: ":"),
+                                      comment: "dbuild:\(context.id):on-finish", in: context.folder)
+        try job.write(to: context.folder)
+        say("on finish: job \(job.jobID!) runs the on-finish command once these arrays have ended")
     }
 
     /// The small job that submits the next wave once every array of this one (or, for a graph that

@@ -48,14 +48,21 @@ public struct NextWave: Equatable, Sendable {
     public var targets: [String]
     /// When the chain's first submission was planned (seconds since 1970).
     public var since: Double
+    /// The chain's submissions so far, oldest first (the last is the one this file is in).
+    public var chain: [String]
+    /// The on-finish command the chain's last wave runs (`FinishJob`).
+    public var onFinish: String?
 
-    public init(wave: Int, jobID: String? = nil, steps: [String], grows: [String] = [], targets: [String] = [], since: Double = 0) {
+    public init(wave: Int, jobID: String? = nil, steps: [String], grows: [String] = [], targets: [String] = [], since: Double = 0,
+                chain: [String] = [], onFinish: String? = nil) {
         self.wave = wave
         self.jobID = jobID
         self.steps = steps
         self.grows = grows
         self.targets = targets
         self.since = since
+        self.chain = chain
+        self.onFinish = onFinish
     }
 
     public static func path(_ folder: String) -> String { folder + "/next-wave" }
@@ -66,6 +73,9 @@ public struct NextWave: Equatable, Sendable {
     public func write(to folder: String) throws {
         var text = "wave \(wave)\n" + (jobID.map { "job \($0)\n" } ?? "") + "steps \(steps.count)\n" + "since \(since)\n"
         text += grows.map { "grows \($0)\n" }.joined() + targets.map { "target \($0)\n" }.joined()
+        text += chain.map { "chain \($0)\n" }.joined()
+        // A command may hold any character: JSON-quoted on its one line.
+        if let onFinish { text += "onfinish " + JSONOutput.line(onFinish) + "\n" }
         text += "\n" + steps.joined(separator: "\n") + "\n"
         try writeAtomically(Data(text.utf8), to: Self.path(folder))
     }
@@ -83,6 +93,8 @@ public struct NextWave: Equatable, Sendable {
             case "since": next.since = Double(parts[1]) ?? 0
             case "grows": next.grows.append(parts[1])
             case "target": next.targets.append(parts[1])
+            case "chain": next.chain.append(parts[1])
+            case "onfinish": next.onFinish = try? JSONDecoder().decode(String.self, from: Data(parts[1].utf8))
             default: break
             }
         }

@@ -1,0 +1,91 @@
+import Foundation
+import Targets
+
+/// What an on-finish command is told when a build or a SLURM submission ends (schema
+/// `dbuild.finish/1`, documented in the README under "Notifications"; fields are only ever added
+/// within a version). Judged from the state, as `status` judges: a step succeeded if it was
+/// recorded since the build began, failed or was blocked if that was noted since, and otherwise did
+/// not run (found unchanged after all, cancelled, or never started). The same for a local build, a
+/// followed submission and a finish job that runs after everyone has gone home.
+public struct FinishSummary: Codable, Equatable {
+    public static let schemaName = "dbuild.finish/1"
+    /// Failures and blocked steps listed by name, at most (the counts are always whole).
+    public static let listed = 50
+
+    public struct Failure: Codable, Equatable {
+        public var step: String
+        public var message: String
+        public var log: String
+    }
+
+    public struct Blocked: Codable, Equatable {
+        public var step: String
+        public var blocker: String
+    }
+
+    public var schema = FinishSummary.schemaName
+    public var project: String
+    /// "local" or "slurm".
+    public var backend: String
+    /// The SLURM submissions (the waves of one chain), oldest first; empty for a local build.
+    public var submissions: [String] = []
+    /// "succeeded", "failed" (a step failed or was blocked) or "interrupted" (a local build stopped by a signal).
+    public var outcome = "succeeded"
+    public var startedAt: Double
+    public var endedAt: Double
+    public var steps = 0
+    public var succeeded = 0
+    public var failed = 0
+    public var blocked = 0
+    public var notRun = 0
+    public var failures: [Failure] = []
+    public var blockedSteps: [Blocked] = []
+
+    public init(project: String, backend: String, submissions: [String] = [], startedAt: Double, endedAt: Double = Date().timeIntervalSince1970) {
+        self.project = project
+        self.backend = backend
+        self.submissions = submissions
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+    }
+
+    /// Counts `steps` from what the state says happened to them since `startedAt`.
+    public mutating func judge(_ steps: [String], state: StateStore, interrupted: Bool = false) throws {
+        let records = try state.loadRecords(), failures = try state.loadFailures(), blocks = try state.loadBlocked()
+        let since = startedAt - 1                                  // recorded times are the clock's, to the second at worst
+        for step in steps {
+            self.steps += 1
+            if let failure = failures[step], failure.failedAt >= since {
+                failed += 1
+                if self.failures.count < Self.listed { self.failures.append(Failure(step: step, message: failure.message, log: failure.logPath)) }
+            } else if let block = blocks[step], block.at >= since {
+                self.blocked += 1
+                if blockedSteps.count < Self.listed { blockedSteps.append(Blocked(step: step, blocker: block.blocker)) }
+            } else if let record = records[step], record.finishedAt >= since {
+                succeeded += 1
+            } else {
+                notRun += 1
+            }
+        }
+        outcome = interrupted ? "interrupted" : failed + blocked > 0 ? "failed" : "succeeded"
+    }
+
+    /// One line for a person: `dbuild /work/lensing: failed — 10 of 14 steps succeeded, 1 failed, 3 blocked`.
+    public var line: String {
+        var text = "dbuild \(project): \(outcome) — \(succeeded) of \(steps) step\(steps == 1 ? "" : "s") succeeded"
+        if failed > 0 { text += ", \(failed) failed" }
+        if blocked > 0 { text += ", \(blocked) blocked" }
+        if notRun > 0 { text += ", \(notRun) did not run" }
+        return text
+    }
+
+    /// The environment the command sees besides its own.
+    public var environment: [String: String] {
+        ["DBUILD_OUTCOME": outcome, "DBUILD_PROJECT": project, "DBUILD_BACKEND": backend,
+         "DBUILD_SUBMISSIONS": submissions.joined(separator: " "),
+         "DBUILD_STEPS": "\(steps)", "DBUILD_SUCCEEDED": "\(succeeded)", "DBUILD_FAILED": "\(failed)",
+         "DBUILD_BLOCKED": "\(blocked)", "DBUILD_NOT_RUN": "\(notRun)", "DBUILD_SUMMARY": line]
+    }
+
+    public func json() -> String { JSONOutput.text(self) }
+}
