@@ -58,6 +58,15 @@ final class Project {
     /// The cache folder of the Datafile's graph (facts derived from the graph live there).
     let cacheEntry: String
 
+    /// The scheduler as `status` and its watchers ask it: one squeue per look, shared between
+    /// watchers within `sharedQueueMaxAge` (see `SharedQueue`). A queue read before the newest
+    /// submission folder was made is not used.
+    private(set) lazy var slurmQueue: SharedQueue = {
+        let made = (try? FileManager.default.attributesOfItem(atPath: dotDbuild + "/slurm"))?[.modificationDate] as? Date
+        return SharedQueue(client: SlurmClient(), file: dotDbuild + "/squeue.json", maxAge: Project.sharedQueueMaxAge,
+                           notBefore: made?.timeIntervalSince1970 ?? 0)
+    }()
+
     /// What the Datafile's evaluation read (see EvaluationInputs).
     private(set) var evaluationInputs: [EvaluationInput] = []
 
@@ -201,7 +210,7 @@ extension Project {
         }
         try? state.saveHashes(recorder.hashes.takeFresh())
         // Settled submissions give their files back (see SubmissionGC); a problem here changes nothing else.
-        if let gc = try? SubmissionGC(state: state, client: SlurmClient()).run(keepDays: Self.keepSubmissionsDays) {
+        if let gc = try? SubmissionGC(state: state, client: slurmQueue).run(keepDays: Self.keepSubmissionsDays) {
             finishKilledTasksPacks(of: gc.compacted + gc.removed)
         }
         return report
@@ -250,8 +259,13 @@ extension Project {
     }
 
     func tracker(state: StateStore) throws -> SubmissionTracker {
-        SubmissionTracker(graph: graph, state: state, client: SlurmClient())
+        SubmissionTracker(graph: graph, state: state, client: slurmQueue)
     }
+
+    /// How old an answer of squeue that watchers share may be (`status --watch` sets its interval);
+    /// 0: ask once per command.
+    nonisolated(unsafe) static var sharedQueueMaxAge: Double = 0
+
 
     /// Reasons with `excluded` steps (in flight elsewhere) taken out of the plan.
     static func excluding(_ excluded: Set<Int32>, from reasons: [StaleReason?]) -> [StaleReason?] {

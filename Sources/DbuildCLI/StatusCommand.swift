@@ -21,6 +21,7 @@ struct StatusCommand: ParsableCommand {
             print(json ? report.json() : text, terminator: json ? "\n" : "")
             return
         }
+        Project.sharedQueueMaxAge = max(1, interval)          // watchers of this project share one squeue per interval
         try StatusWatch(interval: max(1, interval), json: json) { try snapshot() }.run()
     }
 
@@ -100,7 +101,7 @@ struct StatusCommand: ParsableCommand {
         report.onFinish = Self.finishCommands(submissions.suffix(5))
         var out = ""
         printText(report, project: project, state: state, own: own, &out)
-        printWaves(submissions, &out)
+        printWaves(submissions, queue: project.slurmQueue, &out)
         for hook in report.onFinish {
             switch hook.state {
             case "waiting": out.line("\nOn finish: job \(hook.job ?? "?") runs `\(hook.command)` once submission \(hook.submission) has ended")
@@ -166,10 +167,10 @@ struct StatusCommand: ParsableCommand {
     }
 
     /// Where a campaign submitted in waves stands: the wave out and the job that submits the next.
-    private func printWaves(_ submissions: [SubmissionRecord], _ out: inout String) {
+    private func printWaves(_ submissions: [SubmissionRecord], queue client: SlurmCommands, _ out: inout String) {
         guard let newest = submissions.last, WaveChain.wave(of: newest.folder) > 1 || NextWave.read(newest.folder) != nil else { return }
         var live: [String: String] = [:]
-        if NextWave.read(newest.folder)?.jobID != nil, let queue = try? SlurmClient().queue() {
+        if NextWave.read(newest.folder)?.jobID != nil, let queue = try? client.queue() {
             for (task, _) in queue where task.isLive { live[task.jobID] = task.state }
         }
         for line in WaveChain.statusLines(submissions, live: live) { out.line("\nWaves: " + line) }

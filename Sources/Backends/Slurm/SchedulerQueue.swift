@@ -1,7 +1,7 @@
 import Foundation
 
 /// One array task (or plain job) as the scheduler reports it.
-public struct TaskStatus: Equatable, Sendable {
+public struct TaskStatus: Codable, Equatable, Sendable {
     public var jobID: String        // the array's job id (or the job's, for a plain job)
     public var task: Int?           // nil for a plain job
     public var state: String        // SLURM's word: PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, …
