@@ -43,6 +43,12 @@ public final class StopSignal: @unchecked Sendable {
         return pending
     }
 
+    /// Sleeps until `deadline` unless a stop comes first; true if it did.
+    public func sleep(until deadline: Date) -> Bool {
+        while !isSet && Date() < deadline { _ = waitForEvents(until: deadline) }
+        return isSet
+    }
+
     /// Installs handlers so SIGINT and SIGTERM set this signal instead of killing dbuild.
     public func installHandlers() {
         for sig in [SIGINT, SIGTERM, SIGHUP] {

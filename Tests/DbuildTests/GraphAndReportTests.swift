@@ -65,4 +65,50 @@ import Targets
         let bytes = try #require(FileManager.default.contents(atPath: png))
         #expect(bytes.count > 10_000 && bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }
+
+    /// `report --watch 1` beside a local build: the page is rewritten whole as steps finish and reloads
+    /// itself; two snapshots in headless Chromium, seconds apart, show the complete count grow and the
+    /// running step. Ctrl-C ends the watch with status 0 and leaves no half-written page behind.
+    @Test func reportWatchShowsTheCampaignLiveInHeadlessChromium() throws {
+        let chromium = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "install chromium (scripts/test.sh does)")
+        let s = try Scenario("empty")
+        try s.write("Datafile", """
+            import Rules
+            Rule("step", over: ["i": 0..<20]) { s in
+                s.outputs = ["out/\\(s.i).txt"]
+                s.recipe = "sleep 2; echo {i} > {output}"
+            }
+            """)
+        #expect(try s.dbuild("-n").status == 0)                   // evaluated before the clock starts
+        let build = try s.launch("all", "-j", "1") { s.exists("out/0.txt") }
+        defer { build.interrupt(); build.waitUntilExit() }
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: Scenario.executable)
+        watch.arguments = ["report", "--watch", "1"]
+        watch.currentDirectoryURL = URL(fileURLWithPath: s.path)
+        watch.standardOutput = FileHandle.nullDevice
+        try watch.run()
+        let page = s.path + "/logs/report.html"
+        func snapshot() throws -> (complete: Int, dom: String) {
+            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=300"]   // less than the page's reload
+            let dom = try runTool(chromium, flags + ["--dump-dom", "file://" + page]).output
+            let complete = dom.range(of: #"<span id="complete">(\d+) complete</span>"#, options: .regularExpression)
+                .map { Int(dom[$0].filter(\.isNumber)) ?? -1 } ?? -1
+            return (complete, dom)
+        }
+        #expect(SlurmInodeBudgetTests.wait(20) { s.exists("logs/report.html") })
+        let first = try snapshot()
+        usleep(4_500_000)
+        let second = try snapshot()
+        #expect(first.dom.contains("data-status=\"ok\"") && second.dom.contains("data-status=\"ok\""), "the page's script ran")
+        #expect(first.complete >= 1 && second.complete > first.complete, "the count grew: \(first.complete) then \(second.complete)")
+        #expect(second.dom.contains("<span id=\"running\">1 running</span>"), "the step running now: \(second.dom.suffix(1500))")
+        #expect(second.dom.contains("http-equiv=\"refresh\" content=\"1\""), "the page reloads itself")
+        watch.interrupt()
+        watch.waitUntilExit()
+        #expect(watch.terminationStatus == 0)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: s.path + "/logs").filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
 }

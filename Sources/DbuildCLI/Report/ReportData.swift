@@ -29,7 +29,9 @@ struct ReportData {
         let scanner = try project.scanner(state: state, forced: false)
         let reasons = try project.scan(scanner, needed: [Bool](repeating: true, count: graph.stepCount))
         let failures = try state.loadFailures()
-        let inFlight = Set(try state.loadSubmittedSteps().map(\.name))
+        // Running: handed to SLURM, or marked running by the local build that holds the project's lock now.
+        var inFlight = Set(try state.loadSubmittedSteps().map(\.name))
+        if ProjectLock.liveHolder(in: project.dotDbuild) != nil { inFlight.formUnion(try state.loadRunning().keys) }
         var conditions: [StepCondition] = []
         conditions.reserveCapacity(graph.stepCount)
         // Judged by the products, as verify does: a step whose outputs are all present and sound is

@@ -8,12 +8,13 @@ enum ReportPage {
         .complete: "#3a9a4f", .missing: "#c9c9c9", .broken: "#e08a1e", .running: "#3b7dd8", .failed: "#d0342c",
     ]
 
-    static func html(_ data: ReportData) -> String {
+    /// `reloadEvery`: the page reloads itself (`report --watch` rewrites it).
+    static func html(_ data: ReportData, reloadEvery: Int? = nil) -> String {
         let totals = data.totals
         let counts = StepCondition.allCases.map { "\"\($0.rawValue)\":\(totals[$0] ?? 0)" }.joined(separator: ",")
         return """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>dbuild report</title>
+        <html lang="en"><head><meta charset="utf-8"><title>dbuild report</title>\(reloadEvery.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
         <style>
         body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}
         h1{font-size:22px;margin-bottom:4px} h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
