@@ -15,29 +15,42 @@ public enum FinishHook {
 
     /// `summaryFile` receives the JSON (kept: it is what the command was told). `outputPath` nil: the
     /// command writes where dbuild does.
+    /// Seconds a command may take before it is stopped (exit status 124): DBUILD_ON_FINISH_TIMEOUT, default 600.
+    public static var timeout: Double {
+        ProcessInfo.processInfo.environment["DBUILD_ON_FINISH_TIMEOUT"].flatMap(Double.init) ?? 600
+    }
+
     public static func run(_ command: String, summary: FinishSummary, in directory: String, summaryFile: String,
                            outputPath: String? = nil) -> Result {
         var result = Result(command: command, exitStatus: 127, output: outputPath, at: Date().timeIntervalSince1970)
         do {
             try writeAtomically(Data((summary.json() + "\n").utf8), to: summaryFile)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", command]
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            process.environment = ProcessInfo.processInfo.environment.merging(
-                summary.environment.merging(["DBUILD_SUMMARY_FILE": summaryFile]) { $1 }) { $1 }
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: summaryFile))
-            if let outputPath {
-                FileManager.default.createFile(atPath: outputPath, contents: nil)
-                let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-                process.standardOutput = output
-                process.standardError = output
-            } else {
-                process.standardOutput = FileHandle.standardError           // dbuild's own stdout stays its summary
+            // Its own process group (ChildProcess), so a command that hangs is stopped with all it started.
+            // stdin is the summary; stdout joins stderr after a build (dbuild's stdout stays its summary line).
+            let script = "exec <\"$DBUILD_SUMMARY_FILE\"" + (outputPath == nil ? " 1>&2" : "") + "\n" + command
+            let environment = ChildProcess.currentEnvironment()
+                .merging(summary.environment.merging(["DBUILD_SUMMARY_FILE": summaryFile]) { $1 }) { $1 }
+            let pid = try ChildProcess.spawn(["/bin/sh", "-c", script], workingDirectory: directory, outputPath: outputPath,
+                                             environment: environment)
+            let deadline = Date().addingTimeInterval(timeout)
+            var status: Int32 = 0
+            var reaped: pid_t = 0
+            while true {
+                reaped = waitpid(pid, &status, WNOHANG)
+                if reaped != 0 && !(reaped < 0 && errno == EINTR) { break }
+                guard Date() < deadline else {
+                    kill(-pid, SIGTERM)
+                    usleep(500_000)
+                    kill(-pid, SIGKILL)
+                    _ = ChildProcess.wait(pid)
+                    result.exitStatus = 124
+                    return result
+                }
+                usleep(50_000)
             }
-            try process.run()
-            process.waitUntilExit()
-            result.exitStatus = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+            guard reaped == pid else { return result }             // not ours to know: 127
+            let signal = status & 0x7f
+            result.exitStatus = signal == 0 ? (status >> 8) & 0xff : 128 + signal
         } catch {
             result.exitStatus = 127
         }

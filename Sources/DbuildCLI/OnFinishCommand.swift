@@ -37,7 +37,9 @@ struct FinishRun {
         try summary.judge(steps, state: try project.openState(readOnly: true), interrupted: interrupted)
         let result = FinishHook.run(command, summary: summary, in: project.root, summaryFile: project.dotDbuild + "/on-finish.summary.json")
         if !result.succeeded {
-            FileHandle.standardError.write(Data("dbuild: the on-finish command failed (exit status \(result.exitStatus)): \(command)\n".utf8))
+            let how = result.exitStatus == 124 ? "did not end within \(Int(FinishHook.timeout)) s and was stopped"
+                : "failed (exit status \(result.exitStatus))"
+            FileHandle.standardError.write(Data("dbuild: the on-finish command \(how): \(command)\n".utf8))
         }
     }
 

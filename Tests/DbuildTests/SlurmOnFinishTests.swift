@@ -104,5 +104,10 @@ import Testing
         try s.remove("finished.env")
         #expect(try s.dbuild("all", "--on-finish", "touch finished.env").status == 0)
         #expect(!s.exists("finished.env"), "nothing to do: no command")
+
+        // A command that hangs is stopped; the build's status stays its own.
+        try s.remove("b/0.txt")
+        let hung = try s.run(["all", "--on-finish", "sleep 60"], environment: ["DBUILD_ON_FINISH_TIMEOUT": "1"])
+        #expect(hung.status == 0 && hung.stderr.contains("the on-finish command did not end within 1 s and was stopped"), "\(hung.stderr)")
     }
 }

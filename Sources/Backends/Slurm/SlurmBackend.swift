@@ -127,7 +127,13 @@ public final class SlurmBackend: Backend {
             try submitContinuation(after: Array(Set(grows.compactMap { inFlight[$0]?.jobID }.filter { !$0.isEmpty })).sorted(),
                                    context: context)
         } else if let onFinish, !wait {
-            try submitFinishJob(onFinish, after: arrays.map(\.jobID), context: context)
+            // The arrays are out: a finish job sbatch refuses is a warning, never a failed submission.
+            do {
+                try submitFinishJob(onFinish, after: arrays.map(\.jobID), context: context)
+            } catch {
+                say("dbuild: warning: the on-finish job could not be submitted (\(error)); the submission runs on, "
+                    + "but nothing will run the on-finish command when it ends")
+            }
         }
         return later
     }
