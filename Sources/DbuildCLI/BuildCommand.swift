@@ -132,7 +132,8 @@ struct BuildCommand: ParsableCommand {
                 do {
                     let arrays = try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: emitOnly,
                                                             history: RuleHistory.of(scanner.records), usage: RuleUsage.of(view),
-                                                            maxCoreHours: maxCoreHours, printing: !json)
+                                                            maxCoreHours: maxCoreHours, printing: !json,
+                                                            finishJob: !wait && finishCommand(project, continuation) != nil)
                     if let arrays { document?.add(arrays) }
                 } catch let error as SlurmPlanError {
                     throw DbuildFailure.usage(error.description)

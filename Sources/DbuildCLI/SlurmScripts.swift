@@ -10,7 +10,7 @@ struct SlurmScripts {
     /// Writes the scripts; prints the plan unless `printing` is false. Returns the arrays planned (nil: nothing to submit).
     @discardableResult
     func emit(_ plan: Plan, inFlight: [Int32: String], into emitOnly: String?, history: [String: RuleHistory],
-              usage: [String: RuleUsage], maxCoreHours: Double?, printing: Bool = true) throws -> SlurmSubmitter? {
+              usage: [String: RuleUsage], maxCoreHours: Double?, printing: Bool = true, finishJob: Bool = false) throws -> SlurmSubmitter? {
         let folder = emitOnly.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
             ?? project.dotDbuild + "/slurm/dry-run"
         guard !plan.isEmpty else { return nil }
@@ -19,7 +19,8 @@ struct SlurmScripts {
                                         folder: folder, dbuild: try Self.jobsExecutable(project))
         let submitter = try SlurmSubmitter(graph: project.graph, steps: plan.steps,
                                        limits: limits, context: context, inFlight: inFlight,
-                                       history: history, usage: usage, maxCoreHours: maxCoreHours)
+                                       history: history, usage: usage, maxCoreHours: maxCoreHours,
+                                       queued: finishJob ? 1 : 0)          // room for the on-finish job, as a real submission leaves
         keepUntilExit(submitter)
         try? FileManager.default.removeItem(atPath: folder + "/results")
         try submitter.writeFolder()

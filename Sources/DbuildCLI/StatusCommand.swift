@@ -87,6 +87,7 @@ struct StatusCommand: ParsableCommand {
             report.build = .init(host: progress.host, pid: progress.pid, total: progress.total, done: progress.done, running: progress.running,
                                  failed: progress.failed, elapsedSeconds: max(0, now - progress.startedAt), etaSeconds: progress.etaSeconds)
         }
+        report.slurm = Self.slurmProgress(tracked, mean: BuildCommand.meanDurations(scanner.records))
         let selected = Set(roots.map(graph.name))
         report.failures = failures.filter { selected.contains($0.key) && tracked[$0.key] == nil && localRunning[$0.key] == nil
             && reasons[graph.step(named: $0.key) ?? 0] != nil }
@@ -102,7 +103,8 @@ struct StatusCommand: ParsableCommand {
         var out = ""
         printText(report, project: project, state: state, own: own, &out)
         printWaves(submissions, queue: project.slurmQueue, &out)
-        for hook in report.onFinish {
+        // A failed command is shown until a newer submission has one of its own.
+        for hook in report.onFinish where hook.state == "waiting" || hook.submission == report.onFinish.last?.submission {
             switch hook.state {
             case "waiting": out.line("\nOn finish: job \(hook.job ?? "?") runs `\(hook.command)` once submission \(hook.submission) has ended")
             case "failed": out.line("\nOn finish: the command of submission \(hook.submission) failed (exit status \(hook.exitStatus ?? -1)): "
@@ -131,6 +133,10 @@ struct StatusCommand: ParsableCommand {
             if let eta = build.etaSeconds, build.done < build.total { line += ", ETA " + ProgressLine.duration(eta) }
             out.line(line)
         }
+        if let slurm = report.slurm {
+            out.line("\nOn SLURM: \(slurm.running) running, \(slurm.queued) queued"
+                     + (slurm.etaSeconds.map { "; ETA " + ProgressLine.duration($0) + " at \(slurm.running) running (recorded run times)" } ?? ""))
+        }
         let local = report.running.filter { $0.place == "local" }
         if !local.isEmpty {
             out.line("\nRunning now (longest first):")
@@ -153,6 +159,15 @@ struct StatusCommand: ParsableCommand {
             for record in report.blocked.prefix(10) { out.line("  \(record.step): \(record.blocker)") }
             if report.blocked.count > 10 { out.line("  … and \(report.blocked.count - 10) more") }
         }
+    }
+
+    static func slurmProgress(_ tracked: [String: TrackedStep], mean: [String: Double]) -> StatusReport.Slurm? {
+        guard !tracked.isEmpty else { return nil }
+        let running = tracked.values.filter { $0.state == "RUNNING" || $0.state == "COMPLETING" }.count
+        var work: Double? = 0
+        for step in tracked.values { work = work.flatMap { w in mean[step.rule].map { w + $0 } } }
+        return .init(queued: tracked.count - running, running: running,
+                     etaSeconds: running > 0 ? work.map { $0 / Double(running) } : nil)
     }
 
     static func finishCommands(_ submissions: ArraySlice<SubmissionRecord>) -> [StatusReport.OnFinish] {

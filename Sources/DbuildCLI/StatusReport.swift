@@ -36,6 +36,14 @@ struct StatusReport: Codable, Equatable {
         var etaSeconds: Double?
     }
 
+    /// The steps out on SLURM, and when they may be done: their rules' mean recorded run time, spread
+    /// over as many as run now (nil when a rule has no recorded run, or none runs).
+    struct Slurm: Codable, Equatable {
+        var queued: Int
+        var running: Int
+        var etaSeconds: Double?
+    }
+
     struct Failure: Codable, Equatable {
         var step: String
         var message: String
@@ -63,6 +71,8 @@ struct StatusReport: Codable, Equatable {
     var schema = StatusReport.schemaName
     var rules: [Rule] = []
     var build: Build?
+    /// Steps out on SLURM, absent when none.
+    var slurm: Slurm?
     var running: [Running] = []
     var failures: [Failure] = []
     var blocked: [Blocked] = []

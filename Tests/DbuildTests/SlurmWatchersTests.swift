@@ -16,11 +16,15 @@ import Testing
             import Rules
             Rule("W") { s in
                 s.outputs = ["w.txt"]
-                s.recipe = "sleep 40; echo w > {output}"
+                s.recipe = "[ -e quick ] || sleep 40; echo w > {output}"
             }
-            defaultBackend(.slurm)
             """)
+        // One quick run recorded here first: the ETA counts on the rule's recorded run time.
+        try s.write("quick", "")
         #expect(try s.dbuild("all").status == 0)
+        try s.remove("quick")
+        try s.remove("w.txt")
+        #expect(try s.dbuild("all", "--backend", "slurm").status == 0)
         let job = try SlurmInodeBudgetTests.jobOf("W", in: s)
         defer { _ = try? runTool("/bin/sh", ["-c", "scancel \(job)"]) }
         try #require(SlurmInodeBudgetTests.wait(60) {
@@ -58,6 +62,7 @@ import Testing
             let blocks = text.components(separatedBy: "--- dbuild status ").dropFirst()
             looks += blocks.count
             #expect(blocks.count >= 3, "each watcher looked every 2 s: \(text.prefix(300))")
+            #expect(blocks.last?.contains("On SLURM: 1 running, 0 queued; ETA ") == true, "\(blocks.last ?? "")")
             #expect(blocks.last?.contains("\nW ") == true && blocks.last?.split(separator: "\n").first { $0.hasPrefix("W ") }?
                         .split(separator: " ").map(String.init).prefix(5) == ["W", "1", "0", "0", "1"], "the task is running: \(text.suffix(600))")
         }
