@@ -19,8 +19,17 @@ struct OnFinishCommand: ParsableCommand {
         guard let job = FinishJob.read(folder) else {
             throw DbuildFailure.usage("\(FinishJob.path(folder)) is missing or unreadable: this submission has no on-finish command")
         }
-        let project = try Project(options: self.project)
-        let result = try FinishRun(project: project).slurm(job, folder: folder)
+        // A Datafile edited since (or broken) must not silence the notification: without it, the
+        // summary is judged from what the state already holds, nothing ingested.
+        let run: FinishRun
+        do {
+            run = FinishRun(project: try Project(options: self.project))
+        } catch {
+            let dotDbuild = ((folder as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            print("dbuild: the Datafile could not be loaded (\(error)); the summary counts what the state holds")
+            run = FinishRun(root: (dotDbuild as NSString).deletingLastPathComponent, dotDbuild: dotDbuild, ingest: {})
+        }
+        let result = try run.slurm(job, folder: folder)
         if !result.succeeded { throw ExitCode(result.exitStatus) }
     }
 }
@@ -28,14 +37,29 @@ struct OnFinishCommand: ParsableCommand {
 /// Where and how the on-finish command runs: a build's own end (local, or a SLURM submission it
 /// followed with --wait), or a submission's finish job.
 struct FinishRun {
-    let project: Project
+    let root: String
+    let dotDbuild: String
+    /// Records what SLURM finished since the last look, as `status` does.
+    let ingest: () -> Void
+
+    init(root: String, dotDbuild: String, ingest: @escaping () -> Void) {
+        self.root = root
+        self.dotDbuild = dotDbuild
+        self.ingest = ingest
+    }
+
+    init(project: Project) {
+        self.init(root: project.root, dotDbuild: project.dotDbuild) { _ = try? project.refreshSubmissions() }
+    }
+
+    private func state() throws -> StateStore { try Project.openState(dotDbuild: dotDbuild, readOnly: true) }
 
     /// Local build or followed submission: the command's output goes where dbuild's does; a failure is
     /// one line, and changes nothing else.
     func afterBuild(_ command: String, steps: [String], startedAt: Double, backend: String, interrupted: Bool) throws {
-        var summary = FinishSummary(project: project.root, backend: backend, startedAt: startedAt)
-        try summary.judge(steps, state: try project.openState(readOnly: true), interrupted: interrupted)
-        let result = FinishHook.run(command, summary: summary, in: project.root, summaryFile: project.dotDbuild + "/on-finish.summary.json")
+        var summary = FinishSummary(project: root, backend: backend, startedAt: startedAt)
+        try summary.judge(steps, state: try state(), interrupted: interrupted)
+        let result = FinishHook.run(command, summary: summary, in: root, summaryFile: dotDbuild + "/on-finish.summary.json")
         if !result.succeeded {
             let how = result.exitStatus == 124 ? "did not end within \(Int(FinishHook.timeout)) s and was stopped"
                 : "failed (exit status \(result.exitStatus))"
@@ -47,20 +71,20 @@ struct FinishRun {
     /// submissions, judged after ingesting their results; the outcome kept for `status`.
     @discardableResult
     func slurm(_ job: FinishJob, folder: String) throws -> FinishHook.Result {
-        _ = try? project.refreshSubmissions()                      // a scheduler that does not answer: judge what was ingested
+        ingest()                                                   // a scheduler that does not answer: judge what was ingested
         var steps: [String] = []
         for id in job.submissions {
-            let submissionFolder = project.dotDbuild + "/slurm/" + id
+            let submissionFolder = dotDbuild + "/slurm/" + id
             var array = 0
             while let manifest = try? ArrayManifest.read(folder: submissionFolder, array: array) {
                 steps += manifest.tasks.joined().map(\.name)
                 array += 1
             }
         }
-        var summary = FinishSummary(project: project.root, backend: "slurm", submissions: job.submissions, startedAt: job.since)
-        try summary.judge(steps, state: try project.openState(readOnly: true))
+        var summary = FinishSummary(project: root, backend: "slurm", submissions: job.submissions, startedAt: job.since)
+        try summary.judge(steps, state: try state())
         print(summary.line)
-        let result = FinishHook.run(job.command, summary: summary, in: project.root, summaryFile: FinishJob.summaryPath(folder),
+        let result = FinishHook.run(job.command, summary: summary, in: root, summaryFile: FinishJob.summaryPath(folder),
                                     outputPath: FinishJob.outputPath(folder))
         try writeAtomically(Data(JSONOutput.text(result).utf8), to: FinishJob.resultPath(folder))
         print(result.succeeded ? "on-finish command done" : "on-finish command failed (exit status \(result.exitStatus)); its output: \(FinishJob.outputPath(folder))")

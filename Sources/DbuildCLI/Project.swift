@@ -107,6 +107,10 @@ final class Project {
 
     /// Opens `.dbuild/state.db`: read-only commands never create or change it.
     func openState(readOnly: Bool) throws -> StateStore {
+        try Self.openState(dotDbuild: dotDbuild, readOnly: readOnly)
+    }
+
+    static func openState(dotDbuild: String, readOnly: Bool) throws -> StateStore {
         if !readOnly { try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true) }
         // A reader can meet a writer in the middle of switching the journal (WAL while it works,
         // rollback when it leaves): a failed open is tried again for up to 2 s before the file is

@@ -78,6 +78,23 @@ import Testing
     }
 }
 
+extension SlurmOnFinishTests {
+    /// The Datafile is broken while the submission runs (an edit half done): the finish job cannot
+    /// load it, and still runs the command, with what the state holds.
+    @Test func aBrokenDatafileDoesNotSilenceTheCommand() throws {
+        let s = try Scenario("empty")
+        try s.write("Datafile", Self.datafile(failing: nil, onFinish: "cat > finished.json"))
+        #expect(try s.dbuild("all").status == 0)
+        let submission = try #require(SlurmScenarioTests.submissions(s).first)
+        try s.write("Datafile", "import Rules\nRule(\"A\" {\n")
+        #expect(SlurmInodeBudgetTests.wait(120) { s.exists(".dbuild/slurm/\(submission)/on-finish.result.json") }, "the finish job ended")
+        let summary = try Self.summary(s, "finished.json")
+        #expect(summary["steps"] as? Int == 8, "every submitted step is counted: \(summary)")
+        #expect(s.read(".dbuild/slurm/\(submission)/on-finish.job.out")?.contains("the Datafile could not be loaded") == true)
+        for i in 0..<4 { #expect(s.read("b/\(i).txt") == "\(i)\n") }
+    }
+}
+
 /// The same command after a local build: run by dbuild itself at the end, told of the failure and
 /// of what it blocked; its own failure is one line on stderr and changes neither the exit status nor
 /// a product. A build with nothing to do runs no command.
