@@ -4,9 +4,10 @@ import Targets
 /// What an on-finish command is told when a build or a SLURM submission ends (schema
 /// `dbuild.finish/1`, documented in the README under "Notifications"; fields are only ever added
 /// within a version). Judged from the state, as `status` judges: a step succeeded if it was
-/// recorded since the build began, failed or was blocked if that was noted since, and otherwise did
-/// not run (found unchanged after all, cancelled, or never started). The same for a local build, a
-/// followed submission and a finish job that runs after everyone has gone home.
+/// recorded since the build began, failed or was blocked if that was noted since, is unchanged if it
+/// is up to date now without having run (early cutoff), and otherwise did not run (cancelled, never
+/// started). The same for a local build, a followed submission and a finish job that runs after
+/// everyone has gone home.
 public struct FinishSummary: Codable, Equatable {
     public static let schemaName = "dbuild.finish/1"
     /// Failures and blocked steps listed by name, at most (the counts are always whole).
@@ -29,7 +30,8 @@ public struct FinishSummary: Codable, Equatable {
     public var backend: String
     /// The SLURM submissions (the waves of one chain), oldest first; empty for a local build.
     public var submissions: [String] = []
-    /// "succeeded", "failed" (a step failed or was blocked) or "interrupted" (a local build stopped by a signal).
+    /// "succeeded", "failed" (a step failed or was blocked), "incomplete" (some did not run: cancelled,
+    /// never started) or "interrupted" (a local build stopped by a signal).
     public var outcome = "succeeded"
     public var startedAt: Double
     public var endedAt: Double
@@ -37,6 +39,8 @@ public struct FinishSummary: Codable, Equatable {
     public var succeeded = 0
     public var failed = 0
     public var blocked = 0
+    /// Found unchanged after all (early cutoff): up to date without running.
+    public var unchanged = 0
     public var notRun = 0
     public var failures: [Failure] = []
     public var blockedSteps: [Blocked] = []
@@ -49,10 +53,11 @@ public struct FinishSummary: Codable, Equatable {
         self.endedAt = endedAt
     }
 
-    /// Counts `steps` from what the state says happened to them since `startedAt`.
-    public mutating func judge(_ steps: [String], state: StateStore, interrupted: Bool = false) throws {
+    /// Counts `steps` from what the state says happened to them since `startedAt`; `upToDate`: those
+    /// up to date now (nil when unknown: every step without news then counts as not run).
+    public mutating func judge(_ steps: [String], state: StateStore, upToDate: Set<String>? = nil, interrupted: Bool = false) throws {
         let records = try state.loadRecords(), failures = try state.loadFailures(), blocks = try state.loadBlocked()
-        let since = startedAt - 1                                  // recorded times are the clock's, to the second at worst
+        let since = startedAt              // times are this machine's: recorded when dbuild learned of each end
         for step in steps {
             self.steps += 1
             if let failure = failures[step], failure.failedAt >= since {
@@ -63,11 +68,13 @@ public struct FinishSummary: Codable, Equatable {
                 if blockedSteps.count < Self.listed { blockedSteps.append(Blocked(step: step, blocker: block.blocker)) }
             } else if let record = records[step], record.finishedAt >= since {
                 succeeded += 1
+            } else if upToDate?.contains(step) == true {
+                unchanged += 1
             } else {
                 notRun += 1
             }
         }
-        outcome = interrupted ? "interrupted" : failed + blocked > 0 ? "failed" : "succeeded"
+        outcome = interrupted ? "interrupted" : failed + blocked > 0 ? "failed" : notRun > 0 ? "incomplete" : "succeeded"
     }
 
     /// One line for a person: `dbuild /work/lensing: failed — 10 of 14 steps succeeded, 1 failed, 3 blocked`.
@@ -75,6 +82,7 @@ public struct FinishSummary: Codable, Equatable {
         var text = "dbuild \(project): \(outcome) — \(succeeded) of \(steps) step\(steps == 1 ? "" : "s") succeeded"
         if failed > 0 { text += ", \(failed) failed" }
         if blocked > 0 { text += ", \(blocked) blocked" }
+        if unchanged > 0 { text += ", \(unchanged) unchanged" }
         if notRun > 0 { text += ", \(notRun) did not run" }
         return text
     }
@@ -84,7 +92,7 @@ public struct FinishSummary: Codable, Equatable {
         ["DBUILD_OUTCOME": outcome, "DBUILD_PROJECT": project, "DBUILD_BACKEND": backend,
          "DBUILD_SUBMISSIONS": submissions.joined(separator: " "),
          "DBUILD_STEPS": "\(steps)", "DBUILD_SUCCEEDED": "\(succeeded)", "DBUILD_FAILED": "\(failed)",
-         "DBUILD_BLOCKED": "\(blocked)", "DBUILD_NOT_RUN": "\(notRun)", "DBUILD_SUMMARY": line]
+         "DBUILD_BLOCKED": "\(blocked)", "DBUILD_UNCHANGED": "\(unchanged)", "DBUILD_NOT_RUN": "\(notRun)", "DBUILD_SUMMARY": line]
     }
 
     public func json() -> String { JSONOutput.text(self) }

@@ -27,7 +27,7 @@ struct OnFinishCommand: ParsableCommand {
         } catch {
             let dotDbuild = ((folder as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
             print("dbuild: the Datafile could not be loaded (\(error)); the summary counts what the state holds")
-            run = FinishRun(root: (dotDbuild as NSString).deletingLastPathComponent, dotDbuild: dotDbuild, ingest: {})
+            run = FinishRun(root: (dotDbuild as NSString).deletingLastPathComponent, dotDbuild: dotDbuild)
         }
         let result = try run.slurm(job, folder: folder)
         if !result.succeeded { throw ExitCode(result.exitStatus) }
@@ -41,15 +41,24 @@ struct FinishRun {
     let dotDbuild: String
     /// Records what SLURM finished since the last look, as `status` does.
     let ingest: () -> Void
+    /// Of these steps, those up to date now (nil: unknown, without the graph).
+    let upToDate: ([String]) -> Set<String>?
 
-    init(root: String, dotDbuild: String, ingest: @escaping () -> Void) {
+    init(root: String, dotDbuild: String, ingest: @escaping () -> Void = {}, upToDate: @escaping ([String]) -> Set<String>? = { _ in nil }) {
         self.root = root
         self.dotDbuild = dotDbuild
         self.ingest = ingest
+        self.upToDate = upToDate
     }
 
     init(project: Project) {
-        self.init(root: project.root, dotDbuild: project.dotDbuild) { _ = try? project.refreshSubmissions() }
+        self.init(root: project.root, dotDbuild: project.dotDbuild, ingest: { _ = try? project.refreshSubmissions() }, upToDate: { names in
+            let graph = project.graph
+            let steps = names.compactMap { graph.step(named: $0) }
+            guard let scanner = try? project.scanner(state: try project.openState(readOnly: true), forced: false),
+                  let reasons = try? project.scan(scanner, needed: Selection.closure(of: steps, in: graph)) else { return nil }
+            return Set(steps.filter { reasons[$0] == nil }.map(graph.name))
+        })
     }
 
     private func state() throws -> StateStore { try Project.openState(dotDbuild: dotDbuild, readOnly: true) }
@@ -58,7 +67,7 @@ struct FinishRun {
     /// one line, and changes nothing else.
     func afterBuild(_ command: String, steps: [String], startedAt: Double, backend: String, interrupted: Bool) throws {
         var summary = FinishSummary(project: root, backend: backend, startedAt: startedAt)
-        try summary.judge(steps, state: try state(), interrupted: interrupted)
+        try summary.judge(steps, state: try state(), upToDate: upToDate(steps), interrupted: interrupted)
         let result = FinishHook.run(command, summary: summary, in: root, summaryFile: dotDbuild + "/on-finish.summary.json")
         if !result.succeeded {
             let how = result.exitStatus == 124 ? "did not end within \(Int(FinishHook.timeout)) s and was stopped"
@@ -82,7 +91,7 @@ struct FinishRun {
             }
         }
         var summary = FinishSummary(project: root, backend: "slurm", submissions: job.submissions, startedAt: job.since)
-        try summary.judge(steps, state: try state())
+        try summary.judge(steps, state: try state(), upToDate: upToDate(steps))
         print(summary.line)
         let result = FinishHook.run(job.command, summary: summary, in: root, summaryFile: FinishJob.summaryPath(folder),
                                     outputPath: FinishJob.outputPath(folder))

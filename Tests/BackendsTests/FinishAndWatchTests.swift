@@ -13,8 +13,8 @@ import Targets
     }
 
     /// Only what happened since the build began counts: an old failure of a step that succeeded now is
-    /// a success, an old success of a step that failed now is a failure, a step with only an old
-    /// record did not run, and a step nothing is known of did not run either.
+    /// a success, an old success of a step that failed now is a failure, a step up to date without
+    /// having run is unchanged (early cutoff), and one that is neither did not run.
     @Test func theSummaryCountsWhatHappenedSinceTheBuildBegan() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -28,15 +28,25 @@ import Targets
         try state.recordBlocked([("oldblock", "long ago")], at: began - 100)
         try state.recordSuccess("oldblock", StepRecord(signature: 3, finishedAt: began - 50))
         var summary = FinishSummary(project: "/p", backend: "local", startedAt: began, endedAt: began + 10)
-        try summary.judge(["ok", "broke", "waits", "oldblock", "unknown"], state: state)
-        #expect(summary.steps == 5 && summary.succeeded == 1 && summary.failed == 1 && summary.blocked == 1 && summary.notRun == 2)
+        try summary.judge(["ok", "broke", "waits", "oldblock", "unknown"], state: state, upToDate: ["ok", "oldblock"])
+        #expect(summary.steps == 5 && summary.succeeded == 1 && summary.failed == 1 && summary.blocked == 1
+                && summary.unchanged == 1 && summary.notRun == 1)
         #expect(summary.outcome == "failed")
         #expect(summary.failures == [.init(step: "broke", message: "failed (exit status 2)", log: "logs/broke.log")])
         #expect(summary.blockedSteps == [.init(step: "waits", blocker: "broke failed")])
-        #expect(summary.line == "dbuild /p: failed — 1 of 5 steps succeeded, 1 failed, 1 blocked, 2 did not run")
+        #expect(summary.line == "dbuild /p: failed — 1 of 5 steps succeeded, 1 failed, 1 blocked, 1 unchanged, 1 did not run")
         #expect(summary.environment["DBUILD_FAILED"] == "1" && summary.environment["DBUILD_OUTCOME"] == "failed")
         let decoded = try JSONDecoder().decode(FinishSummary.self, from: Data(summary.json().utf8))
         #expect(decoded == summary && summary.json().contains("\"schema\" : \"dbuild.finish/1\""))
+
+        // Nothing failed, but a step neither ran nor is up to date (cancelled): incomplete, not succeeded.
+        var cancelled = FinishSummary(project: "/p", backend: "slurm", startedAt: began)
+        try cancelled.judge(["ok", "unknown"], state: state, upToDate: ["ok"])
+        #expect(cancelled.outcome == "incomplete" && cancelled.succeeded == 1 && cancelled.notRun == 1)
+        // Without knowing what is up to date (no graph), the same steps: still not "succeeded".
+        var blind = FinishSummary(project: "/p", backend: "slurm", startedAt: began)
+        try blind.judge(["ok", "oldblock"], state: state)
+        #expect(blind.outcome == "incomplete" && blind.succeeded == 1 && blind.notRun == 1)
     }
 
     /// The command a continuation must run at the chain's end survives the wave file whatever it holds.

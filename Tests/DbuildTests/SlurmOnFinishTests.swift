@@ -79,6 +79,26 @@ import Testing
 }
 
 extension SlurmOnFinishTests {
+    /// A built campaign whose upstream rule is remade identically (its recipe text changed): the
+    /// downstream hash rule's steps come out unchanged on the compute nodes (early cutoff), and the
+    /// summary says so: succeeded, 4 run and 4 unchanged, none "did not run".
+    @Test func stepsFoundUnchangedCountAsUnchanged() throws {
+        let s = try Scenario("empty")
+        let datafile = Self.datafile(failing: nil, onFinish: nil).replacingOccurrences(of: "defaultBackend(.slurm)", with: "")
+            .replacingOccurrences(of: "}\nRule(\"B\"", with: "}\n.staleness(.hash)\nRule(\"B\"")
+            + "\n.staleness(.hash)\n"
+        try s.write("Datafile", datafile)
+        #expect(try s.dbuild("all").status == 0)
+        let before = (0..<4).map { s.read("b/\($0).txt") }
+        try s.write("Datafile", datafile.replacingOccurrences(of: "sleep 2; ", with: "sleep 1; "))
+        #expect(try s.dbuild("all", "--backend", "slurm", "--on-finish", "cat > finished.json").status == 0)
+        #expect(SlurmInodeBudgetTests.wait(120) { s.exists("finished.json") }, "the on-finish command ran")
+        let summary = try Self.summary(s, "finished.json")
+        #expect(summary["outcome"] as? String == "succeeded" && summary["succeeded"] as? Int == 4 && summary["unchanged"] as? Int == 4
+                && summary["notRun"] as? Int == 0, "\(summary)")
+        #expect((0..<4).map { s.read("b/\($0).txt") } == before)
+    }
+
     /// The Datafile is broken while the submission runs (an edit half done): the finish job cannot
     /// load it, and still runs the command, with what the state holds.
     @Test func aBrokenDatafileDoesNotSilenceTheCommand() throws {

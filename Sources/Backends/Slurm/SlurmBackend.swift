@@ -79,6 +79,7 @@ public final class SlurmBackend: Backend {
 
     public func start(_ jobs: [StepJob], stop: StopSignal) throws -> [Int32] {
         guard !jobs.isEmpty else { return [] }
+        _ = chainSince                               // the chain began before anything of it could end
         if waveOut { wave += 1 }                     // waiting here: the wave before has ended
         // Steps of one batch with different escalations go to arrays of their own (the planner groups them).
         let base = SlurmSubmitter.newID(now: now())
