@@ -41,21 +41,32 @@ public struct PlanDocument: Codable, Equatable {
     public var selected: Int
     public var willRun: Int
     public var onlyIfChanged: Int
-    public var steps: [Step]
+    /// Written one by one by `print` (empty here: ten million steps are not held twice).
+    public var steps: [Step] = []
     public var slurm: Slurm?
 
     public init(_ plan: Plan, neededCount: Int) {
-        let graph = plan.graph
-        steps = plan.steps.map { step in
-            let reason = plan.reason(of: step)!
-            var conditional = false
-            if case .upstream = reason { conditional = graph.rule(of: Int(step)).staleness == .hash }
-            return Step(step: graph.name(Int(step)), rule: graph.rule(of: Int(step)).name, reason: reason.kind,
-                        detail: reason.text(in: graph), onlyIfChanged: conditional)
-        }
         selected = neededCount
-        onlyIfChanged = steps.filter(\.onlyIfChanged).count
-        willRun = steps.count - onlyIfChanged
+        onlyIfChanged = plan.steps.reduce(0) { $0 + (Self.onlyIfChanged(plan, $1) ? 1 : 0) }
+        willRun = plan.steps.count - onlyIfChanged
+    }
+
+    /// A hash rule's step that runs only because something upstream will run may come out clean.
+    static func onlyIfChanged(_ plan: Plan, _ step: Int32) -> Bool {
+        if case .upstream? = plan.reason(of: step) { return plan.graph.rule(of: Int(step)).staleness == .hash }
+        return false
+    }
+
+    /// Prints the document with `plan`'s steps, as they are decided, without holding them all.
+    public func print(_ plan: Plan, to write: (String) -> Void = JSONOutput.standardOutput) {
+        let graph = plan.graph
+        JSONOutput.printStreaming(self, key: "steps", count: plan.steps.count, element: { i in
+            let step = plan.steps[i]
+            let reason = plan.reason(of: step)!
+            return [("step", .string(graph.name(Int(step)))), ("rule", .string(graph.rule(of: Int(step)).name)),
+                    ("reason", .string(reason.kind)), ("detail", .string(reason.text(in: graph))),
+                    ("onlyIfChanged", .bool(Self.onlyIfChanged(plan, step)))]
+        }, to: write)
     }
 
     /// The SLURM arrays the plan would submit.
@@ -76,5 +87,4 @@ public struct PlanDocument: Codable, Equatable {
         self.slurm = slurm
     }
 
-    public func json() -> String { JSONOutput.text(self) }
 }

@@ -139,7 +139,7 @@ struct BuildCommand: ParsableCommand {
                     throw DbuildFailure.usage(error.description)
                 }
             }
-            if let document { print(document.json()) }
+            document?.print(plan)
             return
         }
         if chosen == .local, let waiting = plan.steps.first(where: { step in

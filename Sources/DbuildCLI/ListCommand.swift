@@ -18,18 +18,25 @@ struct ListCommand: ParsableCommand {
         let needed = Selection.closure(of: roots, in: graph)
         let scanner = try project.scanner(state: state, forced: false)
         let reasons = try project.scan(scanner, needed: needed)
-        var document = ListDocument()
-        for step in roots {
-            let state: String
-            var reason: String?
+        func stateWord(_ step: Int) -> String {
             switch reasons[step] {
-            case nil: state = scanner.records[graph.name(step)] == nil ? "unrecorded" : "built"
-            case .missingOutput?: state = "missing"
-            case let stale?: state = "stale"; reason = stale.text(in: graph)
+            case nil: return scanner.records[graph.name(step)] == nil ? "unrecorded" : "built"
+            case .missingOutput?: return "missing"
+            case _?: return "stale"
             }
-            document.add(.init(step: graph.name(step), rule: graph.rule(of: step).name, state: state, reason: reason))
         }
+        func step(_ i: Int) -> ListDocument.Step {
+            let step = roots[i]
+            let reason: String? = if case .missingOutput? = reasons[step] { nil } else { reasons[step]?.text(in: graph) }
+            return .init(step: graph.name(step), rule: graph.rule(of: step).name, state: stateWord(step), reason: reason)
+        }
+        var document = ListDocument()
+        for step in roots { document.counts[stateWord(step), default: 0] += 1 }
         document.undeclared = UndeclaredSteps.names(records: scanner.records, graph: graph, targets: targets)
-        print(json ? document.json() : document.text())
+        if json {
+            document.print(count: roots.count, step: step)
+        } else {
+            print(document.text(count: roots.count, step: step))
+        }
     }
 }

@@ -94,3 +94,25 @@ import Targets
         #expect(client.calls == 3)
     }
 }
+
+/// The streamed JSON of a ten-million-step plan is byte for byte what JSONEncoder prints, awkward
+/// characters included.
+@Suite struct StreamedJSONTests {
+    struct Item: Codable { var name: String; var count: Int?; var flag: Bool }
+    struct Document: Codable { var schema = "x/1"; var items: [Item]; var total: Int }
+
+    @Test func streamingMatchesTheEncoder() {
+        let items = [Item(name: "plain/path", count: 3, flag: true),
+                     Item(name: "quote \" back\\slash\nnew\ttab\u{01}\u{1F} é ✓ 🚀", count: nil, flag: false),
+                     Item(name: "", count: -7, flag: true)]
+        let whole = JSONOutput.text(Document(items: items, total: 3)) + "\n"
+        var streamed = ""
+        JSONOutput.printStreaming(Document(items: [], total: 3), key: "items", count: items.count, element: { i in
+            [("name", .string(items[i].name)), ("count", items[i].count.map { .int($0) }), ("flag", .bool(items[i].flag))]
+        }, to: { streamed += $0 })
+        #expect(streamed == whole)
+        var empty = ""
+        JSONOutput.printStreaming(Document(items: [], total: 0), key: "items", count: 0, element: { _ in [] }, to: { empty += $0 })
+        #expect(empty == JSONOutput.text(Document(items: [], total: 0)) + "\n")
+    }
+}
