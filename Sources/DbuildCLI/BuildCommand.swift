@@ -163,6 +163,7 @@ struct BuildCommand: ParsableCommand {
                   + "still queued or running from an earlier submission")
         }
         var summary = BuildSummary()
+        var followed: SlurmBackend?                  // a submission this process follows (--wait)
         if !plan.isEmpty || (chosen == .slurm && wait) {
             let state = try project.openState(readOnly: false)
             let stop = StopSignal()
@@ -190,6 +191,7 @@ struct BuildCommand: ParsableCommand {
                 if let continuation { slurm.chainSince = continuation.next.since }
                 slurm.chain = continuation?.next.chain ?? []
                 if !wait { slurm.onFinish = finishCommand(project, continuation) }
+                followed = wait ? slurm : nil
                 backend = slurm
             } else {
                 let parallelism = jobs ?? LocalBackend.machineCores
@@ -231,6 +233,14 @@ struct BuildCommand: ParsableCommand {
         let upToDate = neededCount - summary.planned + summary.cutOff - inFlight.keys.filter { needed[Int($0)] }.count
         if chosen == .slurm && summary.interrupted {
             print("dbuild: stopped waiting; the submission runs on without dbuild (dbuild status follows it)")
+            // The on-finish command this process was to run goes to a finish job instead.
+            if let command = finishCommand(project, continuation), let followed {
+                do {
+                    _ = try followed.handOverOnFinish(command)          // it says which job
+                } catch {
+                    print("dbuild: warning: the on-finish job could not be submitted (\(error)); nothing will run the on-finish command")
+                }
+            }
         } else if chosen == .slurm {
             print("dbuild: submission finished" + (summary.failed > 0 ? " with failures (dbuild status shows them)" : ": every step done"))
         }

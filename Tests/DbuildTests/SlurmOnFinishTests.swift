@@ -79,6 +79,30 @@ import Testing
 }
 
 extension SlurmOnFinishTests {
+    /// `--wait` was to run the command itself; Ctrl-C (or a lost login) ends the wait with tasks still
+    /// out: a finish job takes the command over, and it runs once they have ended, counting them all.
+    @Test func aWaitThatStopsHandsTheCommandToAJob() throws {
+        let s = try Scenario("empty")
+        try s.write("Datafile", Self.datafile(failing: nil, onFinish: nil).replacingOccurrences(of: "sleep 2; ", with: "sleep 4; "))
+        let follow = Process()
+        follow.executableURL = URL(fileURLWithPath: Scenario.executable)
+        follow.arguments = ["all", "--wait", "--poll-interval", "1", "--on-finish", "cat > finished.json"]
+        follow.currentDirectoryURL = URL(fileURLWithPath: s.path)
+        let pipe = Pipe()
+        follow.standardOutput = pipe
+        try follow.run()
+        #expect(SlurmInodeBudgetTests.wait(60) { !SlurmScenarioTests.submissions(s).isEmpty }, "submitted")
+        usleep(1_500_000)
+        follow.interrupt()
+        let said = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        follow.waitUntilExit()
+        #expect(said.contains("stopped waiting") && said.contains("on finish: job "), "\(said)")
+        #expect(!s.exists("finished.json"), "not run by the dbuild that stopped")
+        #expect(SlurmInodeBudgetTests.wait(120) { s.exists("finished.json") }, "the finish job ran it")
+        let summary = try Self.summary(s, "finished.json")
+        #expect(summary["steps"] as? Int == 8 && summary["succeeded"] as? Int == 8 && summary["outcome"] as? String == "succeeded", "\(summary)")
+    }
+
     /// A built campaign whose upstream rule is remade identically (its recipe text changed): the
     /// downstream hash rule's steps come out unchanged on the compute nodes (early cutoff), and the
     /// summary says so: succeeded, 4 run and 4 unchanged, none "did not run".

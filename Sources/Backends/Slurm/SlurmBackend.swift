@@ -27,6 +27,9 @@ public final class SlurmBackend: Backend {
     private var inFlight: [Int32: (jobID: String, result: String?)] = [:]
     private var escalation: [Int32: Escalation] = [:]
     private var submissionCount = 0
+    /// The submissions this process made, oldest first, and the newest one's folder.
+    private var made: [String] = []
+    private var newest: SubmissionContext?
     private lazy var limits: SlurmLimits = (try? client.limits()) ?? SlurmLimits()
     private lazy var tracker = SubmissionTracker(graph: graph, state: state, client: client)
     var now: () -> Date = Date.init
@@ -90,6 +93,7 @@ public final class SlurmBackend: Backend {
             id = base + "-\(k)"
         }
         submissionCount += 1
+        made.append(id)
         let context = SubmissionContext(id: id, projectRoot: projectRoot, folder: submissionsFolder + "/" + id, dbuild: dbuild)
         let submitter = try SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
                                        inFlight: inFlight.compactMapValues { $0.jobID.isEmpty ? nil : $0.jobID },
@@ -98,6 +102,7 @@ public final class SlurmBackend: Backend {
                                            + (onFinish != nil && !wait ? 1 : 0),                     // and room for the finish job
                                        continuation: !wait)
         try submitter.writeFolder()
+        newest = context
         try WaveChain.markWave(wave, in: context.folder)
         let later = submitter.deferred
         let planned = Set(jobs.map(\.step))
@@ -139,10 +144,19 @@ public final class SlurmBackend: Backend {
         return later
     }
 
+    /// dbuild stops following its submission (Ctrl-C, a lost login) with steps still out: the
+    /// on-finish command it was to run itself goes to a finish job after them. False: nothing is out.
+    public func handOverOnFinish(_ command: String) throws -> Bool {
+        let jobIDs = Set(inFlight.values.map(\.jobID).filter { !$0.isEmpty })
+        guard let newest, !jobIDs.isEmpty else { return false }
+        try submitFinishJob(command, after: jobIDs.sorted(), context: newest)
+        return true
+    }
+
     /// The small job that runs the on-finish command once every array of this (last) wave has ended.
     private func submitFinishJob(_ command: String, after jobIDs: [String], context: SubmissionContext) throws {
         guard !jobIDs.isEmpty else { return }
-        var job = FinishJob(command: command, submissions: chain + [context.id], since: chainSince)
+        var job = FinishJob(command: command, submissions: chain + made, since: chainSince)
         try job.write(to: context.folder)            // before sbatch: a job that starts at once finds it
         let resources = MachineDefaults.current.apply(to: Resources())
         let script = FinishJob.script(context: context, partition: resources.partition, maxTime: limits.partition(resources.partition).maxTime)
