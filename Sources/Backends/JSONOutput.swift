@@ -1,4 +1,5 @@
 import Foundation
+import Targets
 
 /// How every `--json` prints: pretty, keys sorted (stable for diffs and golden tests), slashes as
 /// they are (step names are paths).
@@ -42,10 +43,10 @@ public enum JSONOutput {
             let fields = element(i).compactMap { name, value in value.map { (name, $0) } }.sorted { $0.0 < $1.0 }
             for (n, (name, value)) in fields.enumerated() {
                 out += "      \""
-                appendEscaped(name, to: &out)
+                appendJSONEscaped(name, to: &out)
                 out += "\" : "
                 switch value {
-                case .string(let s): out += "\""; appendEscaped(s, to: &out); out += "\""
+                case .string(let s): out += "\""; appendJSONEscaped(s, to: &out); out += "\""
                 case .int(let v): out += String(v)
                 case .bool(let v): out += v ? "true" : "false"
                 }
@@ -59,29 +60,6 @@ public enum JSONOutput {
         }
         out += "\n  ]" + encoded[range.upperBound...] + "\n"
         write(out)
-    }
-
-    /// Escapes as JSONEncoder does: quote, backslash and control characters; everything else as is.
-    static func appendEscaped(_ text: String, to out: inout String) {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
-            out += text
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
     }
 
     /// Writes to standard output as it comes.

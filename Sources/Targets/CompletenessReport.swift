@@ -163,21 +163,30 @@ public struct CompletenessReport {
 /// A JSON string literal.
 public func jsonString(_ s: String) -> String {
     var out = "\""
-    for scalar in s.unicodeScalars {
+    appendJSONEscaped(s, to: &out)
+    return out + "\""
+}
+
+/// Escapes as JSONEncoder does: quote, backslash and control characters (\b \f \n \r \t by name);
+/// everything else as is. Text with none of them is appended whole.
+public func appendJSONEscaped(_ text: String, to out: inout String) {
+    guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+        out += text
+        return
+    }
+    for scalar in text.unicodeScalars {
         switch scalar {
         case "\"": out += "\\\""
         case "\\": out += "\\\\"
         case "\n": out += "\\n"
-        case "\t": out += "\\t"
         case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
+        case "\t": out += "\\t"
+        case "\u{08}": out += "\\b"
+        case "\u{0C}": out += "\\f"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(scalar)
         }
     }
-    return out + "\""
 }
