@@ -273,10 +273,31 @@ public final class Builder {
     /// A build killed before closing its pack left the logs it had packed as plain files too: removed.
     private func finishKilledBuildsPacks(_ writer: LogPackWriter) {
         guard let disk = fileSystem as? DiskFileSystem else { return }
+        var killed = false
         for name in LogPackWriter.packs(in: writer.folder, prefix: "build-") where name != writer.name {
-            LogPackWriter.finishKilled(folder: writer.folder, name: name) { step in
+            killed = LogPackWriter.finishKilled(folder: writer.folder, name: name) { step in
                 graph.step(named: step).map { disk.absolute(logPath(of: $0)) }
-            }
+            } || killed
+        }
+        if killed { packLeftoverLogs(writer, disk) }
+    }
+
+    /// A build killed between recording a step's success and packing its log left that log plain,
+    /// and the step, up to date, will not run again to pack it: this build's pack takes it. (A
+    /// failed step's log stays plain; a step in this plan packs its earlier log when it starts.)
+    private func packLeftoverLogs(_ writer: LogPackWriter, _ disk: DiskFileSystem) {
+        let failures = (try? state.loadFailures()) ?? [:]
+        let root = disk.absolute(logsDirectory)
+        guard let files = FileManager.default.enumerator(atPath: root) else { return }
+        for case let file as String in files where file.hasSuffix(".log") {
+            let parts = file.dropLast(4).split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            let name = parts[1] == parts[0] ? parts[0] : parts[0] + "/" + parts[1]
+            guard let step = graph.step(named: name), logPath(of: step) == logsDirectory + "/" + file,
+                  !plan.contains(Int32(step)), let record = scanner.records[name],
+                  (failures[name]?.failedAt ?? 0) <= record.finishedAt else { continue }
+            logFolders.insert((logPath(of: step) as NSString).deletingLastPathComponent)
+            writer.take(step: name, logPath: root + "/" + file)
         }
     }
 

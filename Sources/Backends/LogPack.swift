@@ -85,9 +85,11 @@ public final class LogPackWriter {
     /// A pack whose writer was killed before closing it: the plain logs it took that are still there,
     /// unchanged since (same size and time), are removed, and the index marked closed. `plainPath`
     /// gives a step's plain log (nil: not known here, left alone).
-    public static func finishKilled(folder: String, name: String, plainPath: (String) -> String?) {
+    /// Returns false when there was nothing to finish (the pack was closed).
+    @discardableResult
+    public static func finishKilled(folder: String, name: String, plainPath: (String) -> String?) -> Bool {
         let indexPath = "\(folder)/\(name).index"
-        guard !isClosed(indexPath) else { return }
+        guard !isClosed(indexPath) else { return false }
         for (step, log) in StepLogs.entries(pack: "\(folder)/\(name).pack", index: indexPath) {
             guard let path = plainPath(step) else { continue }
             var info = stat()
@@ -96,9 +98,10 @@ public final class LogPackWriter {
             if abs(mtime - log.finishedAt) < 0.002 { unlink(path) }
         }
         let fd = open(indexPath, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return true }
         _ = write(fd, "closed\n", 7)
         Foundation.close(fd)
+        return true
     }
 
     /// Whether an index ends with `closed` (or is empty or missing: nothing to finish). Reads its last bytes only.

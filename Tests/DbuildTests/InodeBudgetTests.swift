@@ -132,4 +132,28 @@ import Backends
         for i in [0, 199, 399] { #expect(try s.dbuild("log", "gen/\(i)").stdout == "log of \(i)\n") }
         #expect(!s.exists("logs/gen"), "every log packed after the build that finished")
     }
+
+    /// dbuild killed after recording a step's success but before packing its log: the step is up to
+    /// date and never runs again to pack it. The next build that runs anything finds the killed
+    /// build's unclosed pack and packs that log too; nothing stays plain.
+    @Test func aLogLeftPlainByAKillBetweenRecordAndPackIsPackedNextTime() throws {
+        let s = try Scenario("empty")
+        try s.write("Datafile", """
+            import Rules
+            Rule("gen", over: ["i": 0..<6], outputs: ["out/g{i}.txt"], recipe: "echo log of {i}; echo made {i} > {output}")
+            """)
+        #expect(try s.dbuild("all", "-q").status == 0)
+        #expect(!s.exists("logs/gen"))
+        // What the kill leaves: gen/3's log plain (recorded, not packed) and the killed build's pack unclosed.
+        try s.write("logs/gen/3.log", "log of 3 (the killed build's)\n")
+        let killed = LogPackWriter(folder: s.path + "/logs/packs", name: "build-1")
+        try s.write("elsewhere.log", "log of 0\n")
+        killed.take(step: "gen/0", logPath: s.path + "/elsewhere.log")
+        try s.remove("out/g5.txt")                                          // something to run
+        let next = try s.dbuild("all", "-q")
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(!s.exists("logs/gen/3.log") && !s.exists("logs/gen"), "the leftover log was packed and its folder removed")
+        #expect(try s.dbuild("log", "gen/3").stdout == "log of 3 (the killed build's)\n")
+        #expect(try s.dbuild("log", "gen/5").stdout == "log of 5\n")
+    }
 }
