@@ -12,6 +12,11 @@ public struct LockHolder: Equatable, Sendable {
 
     var line: String { "\(host) \(pid) \(started) \(token)\n" }
 
+    /// A holder that only ingests what SLURM finished (`status`, `report --watch`) and lets go within
+    /// seconds: a build that meets it waits for it instead of refusing to start.
+    public var isBrief: Bool { token.hasPrefix(Self.briefPrefix) }
+    static let briefPrefix = "brief-"
+
     static func parse(_ text: String) -> LockHolder? {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard words.count == 4, let pid = Int32(words[1]), let started = UInt64(words[2]) else { return nil }
@@ -62,11 +67,12 @@ public final class HostLock: @unchecked Sendable {
         return text[text.index(after: close)...].split(separator: " ")
     }
 
-    /// Takes the lock if it is free or its holder is dead; otherwise returns the holder.
-    public func tryAcquire() throws -> LockHolder? {
+    /// Takes the lock if it is free or its holder is dead; otherwise returns the holder. `brief`:
+    /// held only for a moment (see `LockHolder.isBrief`).
+    public func tryAcquire(brief: Bool = false) throws -> LockHolder? {
         while true {
             let me = LockHolder(host: host, pid: getpid(), started: Self.startTime(of: getpid()) ?? 0,
-                                token: "\(UInt64.random(in: 1...UInt64.max))")
+                                token: (brief ? LockHolder.briefPrefix : "") + "\(UInt64.random(in: 1...UInt64.max))")
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if fd >= 0 {
                 let line = me.line

@@ -52,7 +52,12 @@ struct FinishRun {
     }
 
     init(project: Project) {
-        self.init(root: project.root, dotDbuild: project.dotDbuild, ingest: { _ = try? project.refreshSubmissions() }, upToDate: { names in
+        self.init(root: project.root, dotDbuild: project.dotDbuild, ingest: {
+            // A finish job waits a while for a dbuild holding the project (a status ingesting) to let go.
+            guard let look = try? project.look(patience: 120), let writer = look.writer, !look.endedUnrecorded.isEmpty else { return }
+            print("dbuild: the dbuild with pid \(writer.pid) on \(writer.host) holds the project and records "
+                  + "\(look.endedUnrecorded.count) ended steps itself; the summary counts what the state holds now")
+        }, upToDate: { names in
             let graph = project.graph
             let steps = names.compactMap { graph.step(named: $0) }
             guard let scanner = try? project.scanner(state: try project.openState(readOnly: true), forced: false),

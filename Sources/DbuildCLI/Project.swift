@@ -200,10 +200,15 @@ extension Project {
         return result
     }
 
-    /// Ingests what the scheduler finished since the last look and records it; returns what is still out.
-    /// Only warnings are printed (an unreadable result); failures are shown by `status`.
+    /// Ingests what the scheduler finished since the last look and records it; returns what is still
+    /// out. The one place results become state: only with the project's lock held (a build, cancel
+    /// and gc hold it for their life; `look()` takes it for a moment). Only warnings are printed (an
+    /// unreadable result); failures are shown by `status`.
     @discardableResult
     func refreshSubmissions() throws -> TrackerReport {
+        guard ProjectLock.holds else {
+            throw DbuildFailure.setup("internal error: SLURM results ingested without the project's lock; please report it")
+        }
         let state = try openState(readOnly: false)
         let report = try tracker(state: state).refresh()
         let recorder = OutcomeRecorder(graph: graph, state: state, hashes: ContentHashes(fileSystem: fileSystem, cache: try state.loadHashCache()))

@@ -16,9 +16,10 @@ enum ProjectLock {
     nonisolated(unsafe) private static var descriptor: Int32 = -1
     nonisolated(unsafe) private static var hostLock: HostLock?
 
-    /// The dbuild holding the project's lock now, if one does and it is alive (for `status`).
-    static func liveHolder(in dotDbuild: String) -> LockHolder? {
-        hostLock(dotDbuild).liveHolder()
+    /// The dbuild holding the project's lock now, if one does and it is alive (for `status`); a
+    /// brief holder (another `status` ingesting) only when asked for.
+    static func liveHolder(in dotDbuild: String, includingBrief: Bool = false) -> LockHolder? {
+        hostLock(dotDbuild).liveHolder().flatMap { includingBrief || !$0.isBrief ? $0 : nil }
     }
 
     private static func hostLock(_ dotDbuild: String) -> HostLock {
@@ -32,10 +33,14 @@ enum ProjectLock {
         guard hostLock == nil else { return }          // held already (a build that evaluates its Datafile again)
         try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true)
         let environment = ProcessInfo.processInfo.environment
-        if environment["DBUILD_LOCK_FLOCK"] != "0" { try takeFlock(dotDbuild + "/lock", wait: wait) }
         let lock = hostLock(dotDbuild)
-        let holder: LockHolder?
-        do { holder = try lock.tryAcquire() } catch { throw DbuildFailure.setup("\(error)") }
+        if environment["DBUILD_LOCK_FLOCK"] != "0" { try takeFlock(dotDbuild + "/lock", wait: wait, hostLock: lock) }
+        var holder: LockHolder?
+        let briefDeadline = Date().addingTimeInterval(briefHolderPatience)
+        repeat {
+            do { holder = try lock.tryAcquire() } catch { throw DbuildFailure.setup("\(error)") }
+            if holder?.isBrief == true { usleep(50_000) }
+        } while holder?.isBrief == true && Date() < briefDeadline
         if let holder {
             guard wait else { throw busy(holder, lock) }
             try? lock.acquire { holder, age in
@@ -52,13 +57,80 @@ enum ProjectLock {
         }
         lock.startHeartbeat()
         hostLock = lock
-        atexit { ProjectLock.hostLock?.release() }
+        registerRelease()
     }
 
-    private static func takeFlock(_ path: String, wait: Bool) throws {
+    /// Whether this process holds the project's lock now (for its life, or for a moment).
+    static var holds: Bool { hostLock != nil || briefLock != nil }
+
+    /// Takes the lock for a moment if no one holds it — to ingest what SLURM finished — and says
+    /// whether it did; `releaseBrief` gives it back. True without taking anything when this process
+    /// holds it already. A build that starts meanwhile waits for a brief holder instead of refusing.
+    static func tryAcquireBriefly(in dotDbuild: String) -> Bool {
+        if hostLock != nil || briefLock != nil { return true }
+        guard (try? FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true)) != nil else { return false }
+        var fd: Int32 = -1
+        if ProcessInfo.processInfo.environment["DBUILD_LOCK_FLOCK"] != "0" {
+            fd = open(dotDbuild + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return false }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                return false
+            }
+        }
+        let lock = hostLock(dotDbuild)
+        let holder: LockHolder?
+        do { holder = try lock.tryAcquire(brief: true) } catch { holder = lock.current()?.holder }
+        guard holder == nil, lock.held != nil else {
+            if fd >= 0 { close(fd) }
+            return false
+        }
+        lock.startHeartbeat()                      // an ingestion of a large campaign can take a while
+        briefLock = lock
+        briefDescriptor = fd
+        registerRelease()
+        return true
+    }
+
+    /// Gives back a lock taken by `tryAcquireBriefly` (nothing when this process holds it for life).
+    static func releaseBrief() {
+        briefLock?.release()
+        briefLock = nil
+        if briefDescriptor >= 0 { close(briefDescriptor) }          // closing the descriptor drops the flock
+        briefDescriptor = -1
+    }
+
+    /// How long a build waits for a brief holder (a `status` ingesting) before calling the project busy.
+    static let briefHolderPatience: Double = 60
+
+    nonisolated(unsafe) private static var briefLock: HostLock?
+    nonisolated(unsafe) private static var briefDescriptor: Int32 = -1
+    nonisolated(unsafe) private static var releaseRegistered = false
+
+    private static func registerRelease() {
+        guard !releaseRegistered else { return }
+        releaseRegistered = true
+        atexit {
+            ProjectLock.hostLock?.release()
+            ProjectLock.briefLock?.release()
+        }
+    }
+
+    /// flock, waiting out a brief holder (or one whose host lock is not written yet) before calling
+    /// the project busy.
+    private static func takeFlock(_ path: String, wait: Bool, hostLock: HostLock) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DbuildFailure.setup("cannot open \(path): \(String(cString: strerror(errno)))") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        let started = Date()
+        var locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        while !locked {
+            let holder = hostLock.liveHolder()
+            let patience = holder == nil ? 2 : holder!.isBrief ? briefHolderPatience : 0
+            guard Date().timeIntervalSince(started) < patience else { break }
+            usleep(50_000)
+            locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        }
+        if !locked {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
             guard wait else {
                 close(fd)

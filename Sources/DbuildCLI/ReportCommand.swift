@@ -39,9 +39,7 @@ struct ReportCommand: ParsableCommand {
         for component in [rows, columns].compactMap({ $0 }) where !known.contains(component) {
             throw DbuildFailure.usage("\(component) is not a name component; use rule or one of " + known.sorted().joined(separator: ", "))
         }
-        if refresh != nil, !(try project.openState(readOnly: true).loadSubmissions(activeOnly: true)).isEmpty {
-            _ = try? project.refreshSubmissions()
-        }
+        if refresh != nil { _ = try? project.look() }
         let data = try ReportData.gather(project: project, rows: rows, columns: columns)
         let path = output.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
             ?? project.root + "/logs/report.html"

@@ -30,11 +30,9 @@ struct StatusCommand: ParsableCommand {
         let project = try Project(options: self.project)
         let graph = project.graph
         let (roots, _) = try project.select(targets)
-        var tracked: [String: TrackedStep] = [:]
+        let look = try project.look()
+        let tracked = look.inFlight
         let readOnly = try project.openState(readOnly: true)
-        if !(try readOnly.loadSubmissions(activeOnly: true)).isEmpty {
-            tracked = try project.refreshSubmissions().inFlight
-        }
         let state = try project.openState(readOnly: true)
         let scanner = try project.scanner(state: state, forced: false)
         let reasons = try project.scan(scanner, needed: Selection.closure(of: roots, in: graph))
@@ -102,6 +100,11 @@ struct StatusCommand: ParsableCommand {
         report.onFinish = Self.finishCommands(submissions.suffix(5))
         var out = ""
         printText(report, project: project, state: state, own: own, &out)
+        if let writer = look.writer, !look.endedUnrecorded.isEmpty {
+            let n = look.endedUnrecorded.count
+            out.line("\n\(n) step\(n == 1 ? "" : "s") on SLURM ended and \(n == 1 ? "is" : "are") counted as running until the dbuild "
+                     + "holding the project (pid \(writer.pid) on \(writer.host)) records \(n == 1 ? "it" : "them") at its next look")
+        }
         printWaves(submissions, queue: project.slurmQueue, &out)
         // A failed command is shown until a newer submission has one of its own.
         for hook in report.onFinish where hook.state == "waiting" || hook.submission == report.onFinish.last?.submission {

@@ -41,6 +41,9 @@ public final class SubmissionTracker {
     private var manifests: [String: ArrayManifest] = [:]
     /// Each task's result file as read so far (read on from where it was left at each refresh).
     private var taskFiles: [String: TaskResults] = [:]
+    /// False for a look that must not write the state (another dbuild holds the lock and records
+    /// what ended): submissions and dropped steps are left for it to settle.
+    public var settles = true
 
     public init(graph: Graph, state: StateStore, client: SlurmCommands) {
         self.graph = graph
@@ -53,7 +56,11 @@ public final class SubmissionTracker {
         let submitted = Dictionary(grouping: try state.loadSubmittedSteps(), by: \.submission)
         var submissions: [SubmissionRecord] = []
         for submission in try state.loadSubmissions(activeOnly: true) {
-            if submitted[submission.id] == nil { try state.markSubmissionFinished(submission.id) } else { submissions.append(submission) }
+            if submitted[submission.id] != nil {
+                submissions.append(submission)
+            } else if settles {
+                try state.markSubmissionFinished(submission.id)
+            }
         }
         report.activeSubmissions = submissions.map(\.id)
         guard !submissions.isEmpty else { return report }
@@ -161,7 +168,7 @@ public final class SubmissionTracker {
     }
 
     private func append(_ outcome: StepOutcome?, to report: inout TrackerReport, name: String) {
-        if let outcome { report.outcomes.append(outcome) } else { try? state.settleSubmittedStep(name) }   // no longer in the Datafile
+        if let outcome { report.outcomes.append(outcome) } else if settles { try? state.settleSubmittedStep(name) }   // no longer in the Datafile
     }
 
     private func stepOutcome(_ step: SubmittedStep, _ submission: SubmissionRecord, _ end: StepEnd) -> StepOutcome? {
