@@ -39,21 +39,25 @@ let package = Package(
         .target(name: "DatafileTrace", exclude: ["README.md"]),
         // dbuild's HDF5 checks: the library loaded with dlopen when first needed, never at start-up.
         .target(name: "HDF5Probe", exclude: ["README.md"]),
+        // Process control (spawn, wait with a deadline, one way to stop a process group), reading,
+        // atomic writing and copying files: what every layer above needs of the system.
+        .target(name: "Basics", dependencies: ["CSpawn"], exclude: ["README.md"]),
         .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"], swiftSettings: hotLoops),
-        .target(name: "Backends", dependencies: ["Targets", "CSpawn"]),
+        .target(name: "Backends", dependencies: ["Targets", "Basics"]),
         .target(name: "DbuildCLI", dependencies: [
-            "Rules", "Targets", "Backends", "HDF5Probe",
+            "Rules", "Targets", "Backends", "Basics", "HDF5Probe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Swift 5 mode only so that main.swift may touch C's `stdout` (line buffering).
         .executableTarget(name: "dbuild", dependencies: ["DbuildCLI"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Fakes for the engine tests: an in-memory file system with its own clock, a graph builder,
         // a backend that "runs" steps by writing their outputs.
-        .target(name: "TestSupport", dependencies: ["Rules", "Targets", "Backends"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Rules", "Targets", "Backends", "Basics"], path: "Tests/TestSupport"),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
+        .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "HDF5Support", "TestSupport"]),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules", "TestSupport"]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Targets", "Rules", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Basics", "Targets", "Rules", "TestSupport"], exclude: ["Fixtures"]),
         // Scenario tests: the real dbuild executable on the projects in Tests/DbuildTests/Fixtures.
         .testTarget(name: "DbuildTests", dependencies: ["TestSupport", "Rules"], exclude: ["Fixtures", "Golden"]),
     ]

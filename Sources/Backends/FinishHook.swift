@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// Runs the on-finish command: `sh -c COMMAND` in the project folder, the summary in its environment
 /// and, as JSON, on its standard input (a file, so a command that never reads it cannot block).
@@ -32,25 +33,11 @@ public enum FinishHook {
                 .merging(summary.environment.merging(["DBUILD_SUMMARY_FILE": summaryFile]) { $1 }) { $1 }
             let pid = try ChildProcess.spawn(["/bin/sh", "-c", script], workingDirectory: directory, outputPath: outputPath,
                                              environment: environment)
-            let deadline = Date().addingTimeInterval(timeout)
-            var status: Int32 = 0
-            var reaped: pid_t = 0
-            while true {
-                reaped = waitpid(pid, &status, WNOHANG)
-                if reaped != 0 && !(reaped < 0 && errno == EINTR) { break }
-                guard Date() < deadline else {
-                    kill(-pid, SIGTERM)
-                    usleep(500_000)
-                    kill(-pid, SIGKILL)
-                    _ = ChildProcess.wait(pid)
-                    result.exitStatus = 124
-                    return result
-                }
-                usleep(50_000)
+            switch ChildProcess.wait(pid, atMost: timeout) {
+            case nil: result.exitStatus = 124                    // stopped with all it started
+            case .exited(let code)?: result.exitStatus = code
+            case .signaled(let signal)?: result.exitStatus = 128 + signal
             }
-            guard reaped == pid else { return result }             // not ours to know: 127
-            let signal = status & 0x7f
-            result.exitStatus = signal == 0 ? (status >> 8) & 0xff : 128 + signal
         } catch {
             result.exitStatus = 127
         }

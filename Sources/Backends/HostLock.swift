@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// Who holds a `HostLock`: read from the lock file.
 public struct LockHolder: Equatable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// Recipes that a killed dbuild left running. Each recipe runs in its own process group, so SIGKILL
 /// to dbuild does not reach them: they would go on writing into outputs that the next run removes and
@@ -26,24 +27,14 @@ public enum LeftoverRecipes {
         }
     }
 
-    /// SIGTERM to each leftover process and its group, SIGKILL after `grace` seconds; returns once they
-    /// are gone (or 5 s after the SIGKILL: an unreaped zombie still answers). Returns how many there were.
+    /// Stops each leftover process and its group (`ProcessGroup.terminate`: those that left their
+    /// group are signalled one by one too) and returns once they are gone. Returns how many there were.
     public static func stop(project dotDbuild: String, grace: Double = 3) -> Int {
         let found = find(project: dotDbuild)
         guard !found.isEmpty else { return 0 }
-        let groups = Set(found.map { getpgid($0) }.filter { $0 > 1 })
-        func signal(_ number: Int32) {
-            for group in groups { kill(-group, number) }
-            for pid in found { kill(pid, number) }
-        }
-        signal(SIGTERM)
-        let killAt = Date().addingTimeInterval(grace), giveUpAt = killAt.addingTimeInterval(5)
-        var killed = false
-        while Date() < giveUpAt {
-            let alive = find(project: dotDbuild).filter { isRunning($0) }
-            if alive.isEmpty { break }
-            if !killed && Date() >= killAt { signal(SIGKILL); killed = true }
-            usleep(20_000)
+        let groups = Set(found.map { getpgid($0) })
+        ProcessGroup.terminate(Array(groups), grace: grace, extraPIDs: found) {
+            find(project: dotDbuild).allSatisfy { !isRunning($0) }
         }
         return found.count
     }

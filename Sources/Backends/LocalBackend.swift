@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Targets
 
 /// Runs steps on this machine, in parallel: at most `jobs` at once, and never more declared cpus or
@@ -10,7 +11,7 @@ public final class LocalBackend: Backend {
     public let memoryMB: Int
     public let workingDirectory: String
     /// Seconds between SIGTERM and SIGKILL when stopping a recipe.
-    public var gracePeriod: Double = 5
+    public var gracePeriod: Double = ProcessGroup.defaultGrace
     /// Put into every recipe's environment as DBUILD_OWNER (see LeftoverRecipes).
     public var ownerTag: String?
 
@@ -114,12 +115,8 @@ public final class LocalBackend: Backend {
         }
     }
 
-    /// SIGTERM to each recipe's process group, SIGKILL after the grace period.
+    /// Each recipe's process group is stopped (the waiting threads report how they ended).
     private func terminate(_ pids: [Int32]) {
-        for pid in pids where pid > 0 { kill(-pid, SIGTERM) }
-        let grace = gracePeriod
-        DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
-            for pid in pids where pid > 0 { kill(-pid, SIGKILL) }
-        }
+        ProcessGroup.terminate(pids, grace: gracePeriod)
     }
 }

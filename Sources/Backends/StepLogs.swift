@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// One log of one step: a plain file, or an entry of a pack (`LogPackWriter`).
 public struct StepLog: Equatable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// Set when the user asks dbuild to stop (SIGINT, SIGTERM); wakes a backend waiting for its children.
 public final class StopSignal: @unchecked Sendable {

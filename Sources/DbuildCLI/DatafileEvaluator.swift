@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Rules
 import Targets
 import Backends
@@ -175,20 +176,19 @@ struct DatafileEvaluator {
         var environment = ProcessInfo.processInfo.environment
         environment["DBUILD_EVAL_TRACE"] = trace
         let pid = try ChildProcess.spawn([evaluator, partial], workingDirectory: root, outputPath: errorsPath, environment: environment)
-        let deadline = Date().addingTimeInterval(timeLimitSeconds)
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if Date() > deadline {
-                kill(-pid, SIGKILL)
-                _ = ChildProcess.wait(pid)
-                throw DbuildFailure.datafile("evaluating the Datafile took longer than \(Int(timeLimitSeconds)) s and was stopped; "
-                    + "look for a loop that never ends (the limit is DBUILD_EVAL_TIMEOUT seconds)")
-            }
-            usleep(2_000)
+        guard let exit = ChildProcess.wait(pid, atMost: timeLimitSeconds) else {
+            unlink(partial)
+            unlink(errorsPath)
+            throw DbuildFailure.datafile("evaluating the Datafile took longer than \(Int(timeLimitSeconds)) s and was stopped; "
+                + "look for a loop that never ends (the limit is DBUILD_EVAL_TIMEOUT seconds)")
         }
         let messages = (readFile(errorsPath) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         unlink(errorsPath)
-        let code = (status >> 8) & 0xff, signal = status & 0x7f
+        var code: Int32 = 0, signal: Int32 = 0
+        switch exit {
+        case .exited(let status): code = status
+        case .signaled(let number): signal = number
+        }
         if signal != 0 || code != 0 {
             unlink(partial)
             if signal == 0 && code == datafileErrorExitStatus { throw DbuildFailure.datafile(messages) }

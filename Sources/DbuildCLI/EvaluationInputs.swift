@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Targets
 import Backends
 import Rules

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Rules
 import Targets
 import Backends

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Targets
 
 /// What `dbuild relocate` does with each declared product of a root that has several locations:
@@ -118,39 +119,13 @@ struct Relocation {
             guard errno == EXDEV else { throw RelocationError(path: destination, errno: errno) }
         }
         let partial = destination + partialSuffix
-        try copyFile(source, partial)
+        do { try copyFile(source, partial) } catch let error as FileError { throw RelocationError(path: error.path, errno: error.errno) }
         guard fileSystem.contentHash(partial) == fileSystem.contentHash(source) else {
             unlink(partial)
             throw RelocationError(path: destination, errno: EIO)
         }
         guard rename(partial, destination) == 0 else { throw RelocationError(path: destination, errno: errno) }
         unlink(source)
-    }
-
-    /// Byte copy keeping mode and mtime (what cp -a keeps of a regular file), flushed to disk.
-    static func copyFile(_ source: String, _ destination: String) throws {
-        var info = stat()
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0, fstat(input, &info) == 0 else { throw RelocationError(path: source, errno: errno) }
-        defer { close(input) }
-        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, info.st_mode & 0o7777)
-        guard output >= 0 else { throw RelocationError(path: destination, errno: errno) }
-        defer { close(output) }
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(input, buffer, 1 << 20)
-            if count == 0 { break }
-            if count < 0 { if errno == EINTR { continue }; throw RelocationError(path: source, errno: errno) }
-            var written = 0
-            while written < count {
-                let n = write(output, buffer + written, count - written)
-                if n < 0 { if errno == EINTR { continue }; throw RelocationError(path: destination, errno: errno) }
-                written += n
-            }
-        }
-        var times = [info.st_atim, info.st_mtim]
-        guard fsync(output) == 0, futimens(output, &times) == 0 else { throw RelocationError(path: destination, errno: errno) }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Basics
 import Backends
 
 /// `dbuild report`: one self-contained HTML page in logs/ with the rule graph, a completeness

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Testing
 @testable import Backends
 import TestSupport

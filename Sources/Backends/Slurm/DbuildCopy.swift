@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Targets
 
 /// The dbuild that array tasks run: a copy of the planning executable kept in the project's state
@@ -32,7 +33,7 @@ public enum DbuildCopy {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = "\(target).\(getpid()).tmp"
         try? FileManager.default.removeItem(atPath: temporary)
-        try FileManager.default.copyItem(atPath: source, toPath: temporary)
+        try copyFile(source, temporary)
         chmod(temporary, 0o755)
         guard rename(temporary, target) == 0 else {
             unlink(temporary)

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Targets
 
 /// On SLURM without `--wait` nobody stays to run the on-finish command: a tiny job waits (afterany)

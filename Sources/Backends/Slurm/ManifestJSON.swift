@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// A manifest's JSON, written directly: `JSONEncoder` first builds a tree of boxed values, and was
 /// half of planning a 40,000-step submission. The keys are the properties' names, so `JSONDecoder`

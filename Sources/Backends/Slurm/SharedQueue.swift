@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// The queue as several watchers of one project share it: `status --watch` in three terminals (and a
 /// dashboard polling `status --json`) ask squeue at most once per interval between them. The answer

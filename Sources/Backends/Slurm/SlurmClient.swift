@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// A SLURM command failed; the message carries what it printed.
 public struct SlurmError: Error, CustomStringConvertible {

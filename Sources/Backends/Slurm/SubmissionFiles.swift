@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Targets
 
 /// A step this one needs, handed to the scheduler too: where its result will appear.
@@ -167,19 +168,5 @@ public struct StartMarker: Codable, Equatable, Sendable {
         if let (file, position) = TaskResultFile.split(locator) { return TaskResults.read(file).started[position] }
         let path = String(locator.dropLast(".json".count)) + ".started"
         return FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(StartMarker.self, from: $0) }
-    }
-}
-
-/// Writes to a temporary name in the same folder, then renames: readers see all of it or nothing.
-public func writeAtomically(_ data: Data, to path: String) throws {
-    let folder = (path as NSString).deletingLastPathComponent
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let temporary = "\(folder)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-    guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-        throw SpawnError(description: "cannot write \(temporary)")
-    }
-    guard rename(temporary, path) == 0 else {
-        unlink(temporary)
-        throw SpawnError(description: "cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
     }
 }

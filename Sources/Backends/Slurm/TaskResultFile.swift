@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// `results/<array>.<task>.jsonl`: everything one array task reports, in one append-only file
 /// instead of one file per step (parallel filesystems count files). One JSON line per event, each

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Targets
 
 /// `dbuild exec <submission> <array> <task>`: what one array task does on a compute node. For each
@@ -75,15 +76,16 @@ public enum TaskRunner {
         /// nothing half-made and no result; their start lines tell dbuild they started. A recipe that
         /// finished meanwhile is reported like any other: its products are whole.
         func stopAll() throws -> Int32 {
-            for pid in running.keys { kill(-pid, SIGTERM) }
-            let deadline = Date().addingTimeInterval(3)
+            // 3 s of grace: SLURM's own SIGKILL follows its SIGTERM after KillWait (30 s by default, often less).
+            ProcessGroup.terminate(Array(running.keys), grace: 3)
+            let deadline = Date().addingTimeInterval(3 + 5)
             while !running.isEmpty && Date() < deadline {
                 for (pid, exit) in stop.waitForEvents(until: deadline) {
                     guard let attempt = running.removeValue(forKey: pid) else { continue }
                     if exit == .exited(0) { try finish(attempt, exit, pid: pid) } else { removeTouched(attempt) }
                 }
             }
-            for (pid, attempt) in running { kill(-pid, SIGKILL); removeTouched(attempt) }
+            for attempt in running.values { removeTouched(attempt) }
             return 143
         }
 
