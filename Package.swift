@@ -44,8 +44,11 @@ let package = Package(
         .target(name: "Basics", dependencies: ["CSpawn"], exclude: ["README.md"]),
         .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"], swiftSettings: hotLoops),
         .target(name: "Backends", dependencies: ["Targets", "Basics"]),
+        // The project as a whole, between the engine and the command line: the Datafile loaded, the
+        // lock, SLURM results ingested, roots and relocation, adoption, the on-finish run.
+        .target(name: "Workspace", dependencies: ["Rules", "Targets", "Backends", "Basics", "HDF5Probe"], exclude: ["README.md"]),
         .target(name: "DbuildCLI", dependencies: [
-            "Rules", "Targets", "Backends", "Basics", "HDF5Probe",
+            "Rules", "Targets", "Backends", "Basics", "Workspace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Swift 5 mode only so that main.swift may touch C's `stdout` (line buffering).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Workspace
 import Targets
 
 /// `dbuild adopt [prefix]`: records products that exist but were not made by dbuild (an existing

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Workspace
 import Targets
 
 /// `dbuild clean <prefix>`: removes the products of the selected steps (only those, not what they need)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Workspace
 import Backends
 
 /// `dbuild exec <submission folder> <array> <task>`: what each SLURM array task runs. Needs neither

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Workspace
 
 /// `dbuild init`: writes a small commented Datafile to start from (never over an existing one).
 struct InitCommand: ParsableCommand {

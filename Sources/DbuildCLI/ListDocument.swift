@@ -1,3 +1,4 @@
+import Workspace
 import Backends
 
 /// `dbuild list --json` (schema `dbuild.list/1`, documented in the README under "Machine-readable

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backends
 import Foundation
+import Workspace
 
 /// `dbuild log STEP`: a step's latest log, wherever it lives: its plain file (running, or failed) or
 /// a pack (succeeded; see `LogPackWriter`). `--all` prints every attempt kept, oldest first.

@@ -1,3 +1,4 @@
+import Workspace
 /// make's way of writing short flags, which the argument parser does not take as such: grouped
 /// flags ending in a job count (`-kj4`, `-nBj 2`) become separate ones (`-k -j4`). Only groups made
 /// of the build's one-letter flags are split; anything else is left for the parser to judge. And

@@ -1,3 +1,5 @@
+import Workspace
+import Workspace
 import ArgumentParser
 
 /// Options every command shares.
@@ -8,4 +10,11 @@ struct ProjectOptions: ParsableArguments {
     var waitLock = false
     @Flag(name: [.customShort("q"), .long], help: "Print less: problems and a summary line (a build: failures and the summary).")
     var quiet = false
+}
+
+extension Project {
+    /// The project the shared options name (`-f`, `--wait-lock`).
+    convenience init(options: ProjectOptions) throws {
+        try self.init(datafile: options.datafile, waitsForLock: options.waitLock)
+    }
 }

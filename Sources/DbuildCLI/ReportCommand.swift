@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Workspace
 import Basics
 import Backends
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Workspace
 import Targets
 import Backends
 
@@ -83,22 +84,6 @@ extension StateCommand {
                   + "compacted \(outcome.compacted.count), kept \(outcome.kept.count); merged \(merged) log pack\(merged == 1 ? "" : "s") "
                   + "into one; dbuild's own files \(before.total) → \(after.total)")
             for (id, why) in outcome.kept { print("  kept \(id): \(why)") }
-        }
-    }
-}
-
-/// Whether `.dbuild/state.db` can be used: opens it and runs SQLite's integrity check.
-enum StateHealth {
-    static func problem(_ project: Project) -> String? {
-        let path = project.dotDbuild + "/state.db"
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            let store = try StateStore(path: path, readOnly: true)
-            let verdict = try store.integrityCheck()
-            _ = try store.loadRecords()
-            return verdict == "ok" ? nil : "\(path) is damaged (\(verdict.prefix(200)))"
-        } catch {
-            return "\(path) cannot be read (\(error))"
         }
     }
 }

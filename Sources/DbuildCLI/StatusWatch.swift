@@ -1,4 +1,5 @@
 import Foundation
+import Workspace
 
 /// `dbuild status --watch`: the status again every interval until Ctrl-C — on a terminal redrawn in
 /// place (cursor home, clear), elsewhere as blocks under a timestamp line (logs, `watch`-less pipes).

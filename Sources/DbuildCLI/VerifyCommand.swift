@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Workspace
 import Rules
 import Targets
 

@@ -1,4 +1,5 @@
 import Foundation
+import Workspace
 import Targets
 
 /// The state of one step as the report colours it.

@@ -1,4 +1,5 @@
 import Foundation
+import Workspace
 import Targets
 
 /// The report as one self-contained HTML page: inline CSS, inline SVG, a few lines of inline script

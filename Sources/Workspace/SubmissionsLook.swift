@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Targets
 import Backends
 
@@ -8,19 +9,19 @@ import Backends
 /// another dbuild holds it (a build following its submission with `--wait`), the look writes
 /// nothing — that dbuild records what ended at its own next look, and would never learn of steps a
 /// reader had settled behind its back.
-struct SubmissionsLook {
+public struct SubmissionsLook {
     /// Steps still queued or running, by name.
-    var inFlight: [String: TrackedStep] = [:]
+    public var inFlight: [String: TrackedStep] = [:]
     /// Steps that ended and wait for the dbuild holding the lock to record them.
-    var endedUnrecorded: [StepOutcome] = []
+    public var endedUnrecorded: [StepOutcome] = []
     /// That dbuild (nil when this look recorded what ended itself).
-    var writer: LockHolder?
+    public var writer: LockHolder?
 }
 
 extension Project {
     /// One look at the submissions still out (see `SubmissionsLook`); nothing at all when none is.
     /// `patience`: seconds to keep trying for the lock before looking without writing.
-    func look(patience: Double = 0) throws -> SubmissionsLook {
+    public func look(patience: Double = 0) throws -> SubmissionsLook {
         let view = try openState(readOnly: true)
         guard !(try view.loadSubmissions(activeOnly: true)).isEmpty else { return SubmissionsLook() }
         let deadline = Date().addingTimeInterval(patience)

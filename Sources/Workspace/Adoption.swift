@@ -1,17 +1,18 @@
 import Foundation
+import Basics
 import Targets
 
 /// Records steps whose products exist but that dbuild has no record of (made elsewhere, or the
 /// records were lost), after checking the products as `verify` does: present, regular files, at
 /// least the rule's minimum size, HDF5 expectations met. Nothing is run. Shared by `adopt` and
 /// `state repair`.
-struct Adoption {
-    var adopted = 0
-    var alreadyRecorded = 0
+public struct Adoption {
+    public var adopted = 0
+    public var alreadyRecorded = 0
     /// "step: problem" for steps whose products are missing or broken (they will be built).
-    var skipped: [String] = []
+    public var skipped: [String] = []
 
-    static func run(_ project: Project, steps: [Int], state: StateStore) throws -> Adoption {
+    public static func run(_ project: Project, steps: [Int], state: StateStore) throws -> Adoption {
         let graph = project.graph
         try HDF5Expectations.requireLibrary(for: graph.description.rules)
         let records = try state.loadRecords()
@@ -40,7 +41,7 @@ struct Adoption {
     }
 
     /// The lines `adopt` and `state repair` print about the skipped steps (at most 20).
-    var skippedLines: [String] {
+    public var skippedLines: [String] {
         var lines = skipped.prefix(20).map { "  \($0)" }
         if skipped.count > 20 { lines.append("  … and \(skipped.count - 20) more (dbuild verify --missing lists them)") }
         return lines

@@ -7,22 +7,22 @@ import Rules
 /// What a Datafile's evaluation read — files opened, paths looked at, folders listed, environment
 /// variables asked for (recorded by the evaluator's DatafileTrace library) — each with what it was.
 /// A cached graph is used only while every one is unchanged.
-struct EvaluationInput: Equatable {
+public struct EvaluationInput: Equatable {
     /// o: a file opened for reading; s: a path looked at (present or not); d: a folder listed;
     /// e: an environment variable.
-    var kind: Character
+    public var kind: Character
     /// An absolute path, or a variable's name.
-    var name: String
-    var fingerprint: String
+    public var name: String
+    public var fingerprint: String
 }
 
-enum EvaluationInputs {
+public enum EvaluationInputs {
     /// Paths whose reads are the toolchain's and the system's, not the Datafile's data.
-    static let systemPrefixes = ["/proc/", "/sys/", "/dev/", "/usr/", "/lib/", "/lib64/", "/etc/", "/opt/", "/bin/", "/sbin/", "/run/"]
+    public static let systemPrefixes = ["/proc/", "/sys/", "/dev/", "/usr/", "/lib/", "/lib64/", "/etc/", "/opt/", "/bin/", "/sbin/", "/run/"]
 
     /// The trace's reads as inputs: paths made absolute (against the project folder, where the
     /// evaluator runs), system paths and dbuild's own folder left out, each input once.
-    static func collect(trace: String, root: String) -> [EvaluationInput] {
+    public static func collect(trace: String, root: String) -> [EvaluationInput] {
         guard let text = readFile(trace) else { return [] }
         var seen: [String: Character] = [:]
         var order: [String] = []
@@ -54,7 +54,7 @@ enum EvaluationInputs {
 
     /// What an input is now. Files: size, mtime and content hash; a path looked at: whether it is
     /// there and what it is; a folder: its sorted names; a variable: its value.
-    static func fingerprint(_ kind: Character, _ name: String) -> String {
+    public static func fingerprint(_ kind: Character, _ name: String) -> String {
         if kind == "e" { return getenv(name).map { "=" + String(cString: $0) } ?? "unset" }
         var s = stat()
         guard stat(name, &s) == 0 else { return "absent" }
@@ -74,7 +74,7 @@ enum EvaluationInputs {
 
     /// The first input that is no longer what it was (nil: the cached graph stands). A file whose
     /// size and mtime are unchanged is not read again.
-    static func firstChanged(_ inputs: [EvaluationInput]) -> EvaluationInput? {
+    public static func firstChanged(_ inputs: [EvaluationInput]) -> EvaluationInput? {
         inputs.first { input in
             if input.kind == "o", input.fingerprint.hasPrefix("file ") {
                 var s = stat()
@@ -91,12 +91,12 @@ enum EvaluationInputs {
     }
 
     /// One line per input: kind, tab, fingerprint, tab, name.
-    static func write(_ inputs: [EvaluationInput], to path: String) throws {
+    public static func write(_ inputs: [EvaluationInput], to path: String) throws {
         let text = inputs.map { "\($0.kind)\t\($0.fingerprint)\t\($0.name)\n" }.joined()
         try writeAtomically(Data(text.utf8), to: path)
     }
 
-    static func read(_ path: String) -> [EvaluationInput]? {
+    public static func read(_ path: String) -> [EvaluationInput]? {
         guard let text = readFile(path) else { return nil }
         return text.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)

@@ -1,18 +1,19 @@
+import Basics
 import HDF5Probe
 import Rules
 
 /// Checks one file against a rule's HDF5 expectations: the first problem found, or nil. The HDF5
 /// library is loaded only here, the first time a rule with HDF5 expectations is checked (see
 /// HDF5Probe): every other command starts without it.
-enum HDF5Expectations {
+public enum HDF5Expectations {
     /// Loads the library when a rule has HDF5 expectations; a machine without it is told so (exit 3)
     /// rather than every product being called broken.
-    static func requireLibrary(for rules: [RuleDescription]) throws {
+    public static func requireLibrary(for rules: [RuleDescription]) throws {
         guard rules.contains(where: { !$0.hdf5Checks.isEmpty }), dbuild_hdf5_load() == 0 else { return }
         throw DbuildFailure.setup("cannot check the Datafile's HDF5 expectations: " + String(cString: dbuild_hdf5_error()))
     }
 
-    static func problem(_ path: String, _ checks: [HDF5Check]) -> String? {
+    public static func problem(_ path: String, _ checks: [HDF5Check]) -> String? {
         guard !checks.isEmpty else { return nil }
         guard dbuild_hdf5_load() != 0 else { return "not checked: " + String(cString: dbuild_hdf5_error()) }
         let file = dbuild_hdf5_open(path)

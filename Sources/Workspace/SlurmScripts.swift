@@ -1,15 +1,20 @@
 import Foundation
+import Basics
 import Targets
 import Backends
 
 /// `-n` and `--emit-only` with the SLURM backend: the arrays a submission would make and their
 /// scripts on disk, without submitting (the engine submits real builds through `SlurmBackend`).
-struct SlurmScripts {
-    let project: Project
+public struct SlurmScripts {
+    public let project: Project
+
+    public init(project: Project) {
+        self.project = project
+    }
 
     /// Writes the scripts; prints the plan unless `printing` is false. Returns the arrays planned (nil: nothing to submit).
     @discardableResult
-    func emit(_ plan: Plan, inFlight: [Int32: String], into emitOnly: String?, history: [String: RuleHistory],
+    public func emit(_ plan: Plan, inFlight: [Int32: String], into emitOnly: String?, history: [String: RuleHistory],
               usage: [String: RuleUsage], maxCoreHours: Double?, printing: Bool = true, finishJob: Bool = false) throws -> SlurmSubmitter? {
         let folder = emitOnly.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
             ?? project.dotDbuild + "/slurm/dry-run"
@@ -31,12 +36,12 @@ struct SlurmScripts {
         return submitter
     }
 
-    static func executablePath() -> String {
+    public static func executablePath() -> String {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     }
 
     /// The copy of this dbuild that the project's jobs run (see `DbuildCopy`).
-    static func jobsExecutable(_ project: Project) throws -> String {
+    public static func jobsExecutable(_ project: Project) throws -> String {
         do {
             // The Rules module goes with it: a wave's continuation job may have to evaluate the Datafile.
             let rules = try? DatafileEvaluator.rulesDirectory()

@@ -11,14 +11,14 @@ public struct LockHolder: Equatable, Sendable {
     /// Unique per acquisition: a takeover checks it took the file it judged stale.
     public var token: String
 
-    var line: String { "\(host) \(pid) \(started) \(token)\n" }
+    public var line: String { "\(host) \(pid) \(started) \(token)\n" }
 
     /// A holder that only ingests what SLURM finished (`status`, `report --watch`) and lets go within
     /// seconds: a build that meets it waits for it instead of refusing to start.
     public var isBrief: Bool { token.hasPrefix(Self.briefPrefix) }
-    static let briefPrefix = "brief-"
+    public static let briefPrefix = "brief-"
 
-    static func parse(_ text: String) -> LockHolder? {
+    public static func parse(_ text: String) -> LockHolder? {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard words.count == 4, let pid = Int32(words[1]), let started = UInt64(words[2]) else { return nil }
         return LockHolder(host: String(words[0]), pid: pid, started: started, token: String(words[3]))
@@ -42,19 +42,13 @@ public final class HostLock: @unchecked Sendable {
     public var onLost: @Sendable (LockHolder?) -> Void = { _ in }
     private var beating = false
 
-    public init(path: String, host: String = HostLock.hostName(), staleAfter: Double = 120, heartbeat: Double = 15) {
+    public init(path: String, host: String = hostName(), staleAfter: Double = 120, heartbeat: Double = 15) {
         self.path = path
         self.host = host
         self.staleAfter = staleAfter
         self.heartbeat = heartbeat
     }
 
-    public static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count - 1)
-        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return name.isEmpty ? "unknown-host" : name
-    }
 
     /// A process's start time in clock ticks since boot (nil if /proc cannot tell).
     public static func startTime(of pid: Int32) -> UInt64? {

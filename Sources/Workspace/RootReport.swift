@@ -1,26 +1,27 @@
 import Foundation
+import Basics
 import Targets
 
 /// Where the products of each named root are: per location, how many declared products are found
 /// there (the first location that has one is where dbuild reads it), which have copies in two
 /// locations (same content or not), which are in no location, and which files in a root no step
 /// declares. What `verify` prints after its table, and what `relocate` acts on.
-struct RootReport {
-    struct Root {
-        var name: String
-        var locations: [String]
+public struct RootReport {
+    public struct Root {
+        public var name: String
+        public var locations: [String]
         /// Per location: declared paths found there first.
-        var foundFirst: [Int]
-        var duplicatesIdentical: [String] = []
-        var duplicatesDiffering: [String] = []
-        var missing: [String] = []
-        var undeclared: [String] = []
+        public var foundFirst: [Int]
+        public var duplicatesIdentical: [String] = []
+        public var duplicatesDiffering: [String] = []
+        public var missing: [String] = []
+        public var undeclared: [String] = []
     }
 
-    var roots: [Root] = []
+    public var roots: [Root] = []
 
     /// Every declared path (outputs and inputs) under a root; copies are compared by size, then content hash.
-    init(graph: Graph, fileSystem: DiskFileSystem) {
+    public init(graph: Graph, fileSystem: DiskFileSystem) {
         let locations = graph.roots
         var declared: [String: Set<String>] = [:]
         for id in graph.description.outputIDs + graph.description.inputIDs {
@@ -53,7 +54,7 @@ struct RootReport {
         }
     }
 
-    static func sameContent(_ paths: [String], _ fileSystem: DiskFileSystem) -> Bool {
+    public static func sameContent(_ paths: [String], _ fileSystem: DiskFileSystem) -> Bool {
         let hashes = paths.map { path -> String in
             var info = stat()
             guard stat(path, &info) == 0 else { return "missing" }
@@ -63,7 +64,7 @@ struct RootReport {
     }
 
     /// Regular files under a folder, relative to it (a folder that is gone has none).
-    static func files(under folder: String) -> [String] {
+    public static func files(under folder: String) -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
         var result: [String] = []
         while let relative = walker.nextObject() as? String {
@@ -73,7 +74,7 @@ struct RootReport {
     }
 
     /// A location inside the project is shown relative to it.
-    func text(listAll: Bool, projectRoot: String) -> String {
+    public func text(listAll: Bool, projectRoot: String) -> String {
         var out = ""
         func shown(_ location: String) -> String {
             location.hasPrefix(projectRoot + "/") ? String(location.dropFirst(projectRoot.count + 1)) + "/" : location

@@ -8,14 +8,14 @@ import Backends
 /// way SwiftPM loads Package.swift. Both the compiled evaluator and its output are cached under
 /// `.dbuild/datafile/<key>/`, keyed by the Datafile's bytes, dbuild's version and the Rules module's
 /// bytes, so an unchanged Datafile costs one file read and a decode, and never the compiler.
-struct DatafileEvaluator {
-    let datafilePath: String          // absolute
-    let cacheDirectory: String        // .dbuild/datafile
-    var timeLimitSeconds: Double = 600
+public struct DatafileEvaluator {
+    public let datafilePath: String          // absolute
+    public let cacheDirectory: String        // .dbuild/datafile
+    public var timeLimitSeconds: Double = 600
 
     /// Where the Rules module and its static library live: beside the dbuild executable (a `swift
     /// build` tree) or in `<prefix>/lib/dbuild` (an installed copy). `DBUILD_RULES_DIR` overrides.
-    static func rulesDirectory() throws -> String {
+    public static func rulesDirectory() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         var candidates: [String] = []
         if let dir = environment["DBUILD_RULES_DIR"] { candidates.append(dir) }
@@ -31,11 +31,11 @@ struct DatafileEvaluator {
 
     /// What the evaluator is compiled against, beside dbuild: the Rules module and its library, and
     /// the library that records what evaluation reads.
-    static let rulesFiles = ["/Modules/Rules.swiftmodule", "/libRulesStatic.a", "/libDatafileTraceStatic.a"]
+    public static let rulesFiles = ["/Modules/Rules.swiftmodule", "/libRulesStatic.a", "/libDatafileTraceStatic.a"]
 
     /// The Datafile's graph, and the cache folder it came from (other facts derived from the graph alone
     /// may be saved there: the folder goes when the Datafile changes).
-    func load() throws -> (description: GraphDescription, cacheEntry: String) {
+    public func load() throws -> (description: GraphDescription, cacheEntry: String) {
         guard let source = FileManager.default.contents(atPath: datafilePath) else {
             throw DbuildFailure.usage("no Datafile at \(datafilePath); create one (see README) or point to it with -f PATH")
         }
@@ -135,7 +135,7 @@ struct DatafileEvaluator {
     /// The compiler's messages as they concern the Datafile. A message about the generated wrapper
     /// (an unclosed brace is only noticed after the Datafile's last line) is shown at that last line,
     /// without the wrapper's source excerpt.
-    static func diagnostics(_ output: String, generatedFile: String, datafile: String, lastLine: Int) -> String {
+    public static func diagnostics(_ output: String, generatedFile: String, datafile: String, lastLine: Int) -> String {
         var lines: [String] = []
         var skipping = false
         for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -168,7 +168,7 @@ struct DatafileEvaluator {
     }
 
     /// The Datafile's folder: the evaluator runs there, and relative paths it reads are its.
-    var root: String { String(datafilePath[..<(datafilePath.lastIndex(of: "/") ?? datafilePath.startIndex)]) }
+    public var root: String { String(datafilePath[..<(datafilePath.lastIndex(of: "/") ?? datafilePath.startIndex)]) }
 
     private func evaluate(_ evaluator: String, writing graphPath: String, trace: String) throws {
         let partial = graphPath + ".\(getpid()).partial"
@@ -200,10 +200,10 @@ struct DatafileEvaluator {
 
     /// What the graph an evaluation replaces leaves for its successor: the steps dropped so far,
     /// the step keys, and the graph itself (decoded only if a step was dropped).
-    struct Previous {
-        var notes: [UndeclaredProducts.Entry] = []
-        var keys: [UInt64]?
-        var graph: () -> GraphDescription? = { nil }
+    public struct Previous {
+        public var notes: [UndeclaredProducts.Entry] = []
+        public var keys: [UInt64]?
+        public var graph: () -> GraphDescription? = { nil }
     }
 
     /// The entry an edited Datafile replaces (the most recently written).
@@ -231,7 +231,7 @@ struct DatafileEvaluator {
         }
     }
 
-    static func findCompiler() throws -> String {
+    public static func findCompiler() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         if let explicit = environment["DBUILD_SWIFTC"] { return explicit }
         for dir in (environment["PATH"] ?? "/usr/bin").split(separator: ":") {
@@ -244,13 +244,13 @@ struct DatafileEvaluator {
 
     /// Clang's module cache is safe to share between projects and processes; sharing it keeps a
     /// Datafile compile well under a second.
-    static func moduleCache() -> String {
+    public static func moduleCache() -> String {
         let environment = ProcessInfo.processInfo.environment
         let base = environment["XDG_CACHE_HOME"] ?? ((environment["HOME"] ?? "/tmp") + "/.cache")
         return base + "/dbuild/module-cache"
     }
 }
 
-func xxh3Bytes(_ buffer: UnsafeRawBufferPointer) -> UInt64 {
+public func xxh3Bytes(_ buffer: UnsafeRawBufferPointer) -> UInt64 {
     xxh3Raw(buffer.baseAddress, buffer.count)
 }

@@ -8,17 +8,17 @@ import Backends
 /// they had, kept in the graph's cache entry (`undeclared`: one line per step, its name and outputs,
 /// tab-separated) so that `dbuild clean --undeclared` can remove those products on request. dbuild
 /// never removes them on its own. Notes are carried from entry to entry as the Datafile changes.
-enum UndeclaredProducts {
+public enum UndeclaredProducts {
     /// A dropped step: its identity key (see `stepKeys`), name and outputs.
-    typealias Entry = (key: UInt64, name: String, outputs: [String])
+    public typealias Entry = (key: UInt64, name: String, outputs: [String])
 
-    static func path(_ cacheEntry: String) -> String { cacheEntry + "/undeclared" }
-    static func keysPath(_ cacheEntry: String) -> String { cacheEntry + "/stepkeys.bin" }
+    public static func path(_ cacheEntry: String) -> String { cacheEntry + "/undeclared" }
+    public static func keysPath(_ cacheEntry: String) -> String { cacheEntry + "/stepkeys.bin" }
 
     /// One number per step for its identity (rule and parameter values, as its name), computed from
     /// the hashes of the few distinct parameter strings: comparing two graphs of 10^6 steps must not
     /// build 2·10^6 names on every Datafile edit.
-    static func stepKeys(_ graph: GraphDescription) -> [UInt64] {
+    public static func stepKeys(_ graph: GraphDescription) -> [UInt64] {
         var stringHash = [UInt64](repeating: 0, count: graph.strings.count)
         let ruleHash = graph.rules.map { xxh3($0.name) }
         return (0..<graph.stepCount).map { step in
@@ -35,7 +35,7 @@ enum UndeclaredProducts {
     /// The notes to keep beside a graph whose step keys are `newKeys`: the earlier notes and the
     /// steps of the graph it replaces that it no longer declares, less the steps declared again.
     /// The old graph is decoded only when a step was dropped.
-    static func carried(notes: [Entry], oldKeys: [UInt64]?, oldGraph: () -> GraphDescription?, newKeys: [UInt64]) -> [Entry] {
+    public static func carried(notes: [Entry], oldKeys: [UInt64]?, oldGraph: () -> GraphDescription?, newKeys: [UInt64]) -> [Entry] {
         guard oldKeys != nil || !notes.isEmpty else { return [] }     // a first evaluation: no set of 10^7 keys
         let current = Set(newKeys)
         var entries = notes.filter { !current.contains($0.key) }
@@ -49,7 +49,7 @@ enum UndeclaredProducts {
         return entries
     }
 
-    static func read(_ cacheEntry: String) -> [Entry] {
+    public static func read(_ cacheEntry: String) -> [Entry] {
         (readFile(path(cacheEntry)) ?? "").split(separator: "\n").compactMap { line in
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard fields.count >= 3, let key = UInt64(fields[0], radix: 16) else { return nil }
@@ -57,20 +57,20 @@ enum UndeclaredProducts {
         }
     }
 
-    static func write(_ entries: [Entry], _ cacheEntry: String) throws {
+    public static func write(_ entries: [Entry], _ cacheEntry: String) throws {
         if entries.isEmpty { unlink(path(cacheEntry)); return }
         let text = entries.map { ([String($0.key, radix: 16), $0.name] + $0.outputs).joined(separator: "\t") + "\n" }.joined()
         try writeAtomically(Data(text.utf8), to: path(cacheEntry))
     }
 
-    static func readKeys(_ cacheEntry: String) -> [UInt64]? {
+    public static func readKeys(_ cacheEntry: String) -> [UInt64]? {
         guard let bytes = readFileBytes(keysPath(cacheEntry)) else { return nil }
         return bytes.withUnsafeBytes { raw in
             (0..<raw.count / 8).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
         }
     }
 
-    static func writeKeys(_ keys: [UInt64], _ cacheEntry: String) throws {
+    public static func writeKeys(_ keys: [UInt64], _ cacheEntry: String) throws {
         let bytes = keys.withUnsafeBufferPointer { Data(buffer: $0) }   // little-endian machines only, as signatures.bin
         try writeAtomically(bytes, to: keysPath(cacheEntry))
     }
@@ -78,17 +78,19 @@ enum UndeclaredProducts {
     /// What `clean --undeclared` may remove: an output of a dropped step that dbuild recorded making
     /// and that is still exactly as recorded (size and mtime), and that the current graph does not
     /// name (as input or output). Anything else is kept and said.
-    struct Removal {
-        var files: [String] = []
+    public struct Removal {
+        public var files: [String] = []
         /// Steps whose every product is gone or removable: their records are forgotten.
-        var settledSteps: [String] = []
+        public var settledSteps: [String] = []
         /// "path (why kept)".
-        var kept: [String] = []
+        public var kept: [String] = []
         /// Notes still worth keeping (steps with a product kept).
-        var remaining: [Entry] = []
+        public var remaining: [Entry] = []
+
+        public init() {}
     }
 
-    static func removal(of entries: [Entry], graph: Graph, records: [String: StepRecord], fileSystem: FileSystem) -> Removal {
+    public static func removal(of entries: [Entry], graph: Graph, records: [String: StepRecord], fileSystem: FileSystem) -> Removal {
         var removal = Removal()
         for entry in entries where graph.step(named: entry.name) == nil {
             guard let record = records[entry.name], record.outputCount == entry.outputs.count else {

@@ -5,18 +5,19 @@ import Targets
 import Backends
 
 /// One project on disk: its Datafile, its folder, its evaluated graph and its state store.
-final class Project {
-    let root: String
-    let datafile: String
-    let graph: Graph
-    let fileSystem: DiskFileSystem
-    let dotDbuild: String
-    let waitsForLock: Bool
+public final class Project {
+    public let root: String
+    public let datafile: String
+    public let graph: Graph
+    public let fileSystem: DiskFileSystem
+    public let dotDbuild: String
+    public let waitsForLock: Bool
 
-    /// Finds the Datafile (`-f`, or `./Datafile`), evaluates it (cached) and builds the graph.
-    init(options: ProjectOptions) throws {
+    /// Finds the Datafile (`datafile`: `-f`, or else `./Datafile`), evaluates it (cached) and builds
+    /// the graph. `waitsForLock`: `lock()` waits for another dbuild instead of refusing (--wait-lock).
+    public init(datafile: String?, waitsForLock: Bool = false) throws {
         let cwd = FileManager.default.currentDirectoryPath
-        var path = options.datafile ?? "Datafile"
+        var path = datafile ?? "Datafile"
         if !path.hasPrefix("/") { path = cwd + "/" + path }
         path = normalizedPath(path)
         var isDirectory: ObjCBool = false
@@ -24,15 +25,15 @@ final class Project {
             path += "/Datafile"
         }
         // `Datafile.swift` is the same file under a name editors and sourcekit-lsp take for Swift.
-        if options.datafile == nil, !FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: path + ".swift") {
+        if datafile == nil, !FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: path + ".swift") {
             path += ".swift"
         }
         guard FileManager.default.fileExists(atPath: path) else {
             throw DbuildFailure.usage("no Datafile at \(path); run dbuild in the folder that holds the Datafile, "
                 + "or name it with -f PATH")
         }
-        datafile = path
-        waitsForLock = options.waitLock
+        self.datafile = path
+        self.waitsForLock = waitsForLock
         root = String(path[..<path.lastIndex(of: "/")!])
         dotDbuild = root + "/.dbuild"
         fileSystem = DiskFileSystem(root: root)
@@ -57,12 +58,12 @@ final class Project {
     }
 
     /// The cache folder of the Datafile's graph (facts derived from the graph live there).
-    let cacheEntry: String
+    public let cacheEntry: String
 
     /// The scheduler as `status` and its watchers ask it: one squeue per look, shared between
     /// watchers within `sharedQueueMaxAge` (see `SharedQueue`). A queue read before the newest
     /// submission folder was made is not used.
-    private(set) lazy var slurmQueue: SharedQueue = {
+    public private(set) lazy var slurmQueue: SharedQueue = {
         let made = (try? FileManager.default.attributesOfItem(atPath: dotDbuild + "/slurm"))?[.modificationDate] as? Date
         return SharedQueue(client: SlurmClient(), file: dotDbuild + "/squeue.json", maxAge: Project.sharedQueueMaxAge,
                            notBefore: made?.timeIntervalSince1970 ?? 0)
@@ -73,7 +74,7 @@ final class Project {
 
     /// Steps whose outputs the Datafile's evaluation read: a graph that grows as they make data
     /// (a split step writing the chunk list that declares the fit steps). With each, the file read.
-    var stepsFeedingTheGraph: [(step: Int, file: String)] {
+    public var stepsFeedingTheGraph: [(step: Int, file: String)] {
         evaluationInputs.compactMap { input in
             guard input.kind != "e" else { return nil }
             // A file in the project by its relative path; one under a named root by its @root name.
@@ -102,16 +103,16 @@ final class Project {
     }
 
     /// Takes the project's writer lock (see ProjectLock), waiting for it with --wait-lock.
-    func lock() throws {
+    public func lock() throws {
         try ProjectLock.acquire(in: dotDbuild, wait: waitsForLock)
     }
 
     /// Opens `.dbuild/state.db`: read-only commands never create or change it.
-    func openState(readOnly: Bool) throws -> StateStore {
+    public func openState(readOnly: Bool) throws -> StateStore {
         try Self.openState(dotDbuild: dotDbuild, readOnly: readOnly)
     }
 
-    static func openState(dotDbuild: String, readOnly: Bool) throws -> StateStore {
+    public static func openState(dotDbuild: String, readOnly: Bool) throws -> StateStore {
         if !readOnly { try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true) }
         // A reader can meet a writer in the middle of switching the journal (WAL while it works,
         // rollback when it leaves): a failed open is tried again for up to 2 s before the file is
@@ -130,7 +131,7 @@ final class Project {
 
     /// Stops recipes that a killed dbuild left running, before their steps are judged and redone.
     /// Only after a crash (steps marked running in the state) is /proc searched. Call with the lock held.
-    func stopLeftoverRecipes(quiet: Bool) throws {
+    public func stopLeftoverRecipes(quiet: Bool) throws {
         guard FileManager.default.fileExists(atPath: dotDbuild + "/state.db"),
               let interrupted = try? openState(readOnly: true).loadInterrupted(), !interrupted.isEmpty else { return }
         let stopped = LeftoverRecipes.stop(project: dotDbuild)
@@ -141,7 +142,7 @@ final class Project {
     }
 
     /// The selected steps and everything they need, as a mask.
-    func select(_ targets: [String]) throws -> (roots: [Int], needed: [Bool]) {
+    public func select(_ targets: [String]) throws -> (roots: [Int], needed: [Bool]) {
         // A product under a root may be named by its path on disk too.
         let targets = graph.roots.isEmpty ? targets : targets.map { target -> String in
             guard target.contains("/"), !target.hasPrefix("@"), graph.pathID(target) == nil else { return target }
@@ -157,14 +158,14 @@ final class Project {
     }
 
     /// A scanner over the current files and recorded state.
-    func scanner(state: StateStore, forced: Bool) throws -> StalenessScanner {
+    public func scanner(state: StateStore, forced: Bool) throws -> StalenessScanner {
         let statuses = FileStatusCache(graph: graph, fileSystem: fileSystem)
         let hashes = ContentHashes(fileSystem: fileSystem, cache: try state.loadHashCache())
         return StalenessScanner(graph: graph, statuses: statuses, hashes: hashes, records: try state.loadRecords(),
                                 interrupted: try state.loadInterrupted(), forced: forced)
     }
 
-    func scan(_ scanner: StalenessScanner, needed: [Bool]) throws -> [StaleReason?] {
+    public func scan(_ scanner: StalenessScanner, needed: [Bool]) throws -> [StaleReason?] {
         do {
             fileSystem.beginScan()
             defer { fileSystem.endScan() }
@@ -180,7 +181,7 @@ extension Project {
     /// one squeue, scontrol for what vanished) and records it as a build would (`OutcomeRecorder`);
     /// without, every unsettled step counts (a dry run must not write the state). `view` is a
     /// read-only store the caller already has open, reused to save opening another.
-    func submittedSteps(refresh: Bool, view: StateStore? = nil) throws -> [String: TrackedStep] {
+    public func submittedSteps(refresh: Bool, view: StateStore? = nil) throws -> [String: TrackedStep] {
         let readOnly = try view ?? openState(readOnly: true)
         if refresh {
             guard !(try readOnly.loadSubmissions(activeOnly: true)).isEmpty else { return [:] }
@@ -206,7 +207,7 @@ extension Project {
     /// and gc hold it for their life; `look()` takes it for a moment). Only warnings are printed (an
     /// unreadable result); failures are shown by `status`.
     @discardableResult
-    func refreshSubmissions() throws -> TrackerReport {
+    public func refreshSubmissions() throws -> TrackerReport {
         guard ProjectLock.holds else {
             throw DbuildFailure.setup("internal error: SLURM results ingested without the project's lock; please report it")
         }
@@ -228,7 +229,7 @@ extension Project {
 
     /// An array task killed before it closed its log pack left the logs it had packed as plain files
     /// too; once its submission has settled they are removed (the pack has them).
-    func finishKilledTasksPacks(of submissions: [String]) {
+    public func finishKilledTasksPacks(of submissions: [String]) {
         let folder = StepLogs.packsFolder(logsDirectory: root + "/logs")
         for id in submissions {
             for name in LogPackWriter.packs(in: folder, prefix: "slurm-\(id)-") {
@@ -240,7 +241,7 @@ extension Project {
     }
 
     /// `select` for a command about one step: a target naming several is refused, with an example.
-    func selectOne(_ target: String, for what: String) throws -> (roots: [Int], needed: [Bool]) {
+    public func selectOne(_ target: String, for what: String) throws -> (roots: [Int], needed: [Bool]) {
         let selection = try select([target])
         guard selection.0.count == 1 else {
             throw DbuildFailure.usage("'\(target)' names \(selection.0.count) steps; \(what) — give a full step name "
@@ -251,34 +252,34 @@ extension Project {
 
     /// Whether a log pack may still be appended to: an array task of a submission still out writes
     /// `slurm-<submission>-<array>.<task>`. (Local builds' packs are not: the caller holds the lock.)
-    func packInUse(_ state: StateStore) throws -> (String) -> Bool {
+    public func packInUse(_ state: StateStore) throws -> (String) -> Bool {
         let active = try state.loadSubmissions(activeOnly: true).map(\.id)
         return { name in active.contains { name.hasPrefix("slurm-\($0)-") } }
     }
 
     /// How long a settled submission's folder (scripts, manifests) is kept: DBUILD_KEEP_SUBMISSIONS_DAYS, 14 by default.
-    static var keepSubmissionsDays: Double {
+    public static var keepSubmissionsDays: Double {
         ProcessInfo.processInfo.environment["DBUILD_KEEP_SUBMISSIONS_DAYS"].flatMap(Double.init) ?? 14
     }
 
     /// Step indexes of tracked steps, with their job ids.
-    func jobIDs(_ tracked: [String: TrackedStep]) -> [Int32: String] {
+    public func jobIDs(_ tracked: [String: TrackedStep]) -> [Int32: String] {
         var result: [Int32: String] = [:]
         for (name, step) in tracked { if let index = graph.step(named: name) { result[Int32(index)] = step.jobID ?? "" } }
         return result
     }
 
-    func tracker(state: StateStore) throws -> SubmissionTracker {
+    public func tracker(state: StateStore) throws -> SubmissionTracker {
         SubmissionTracker(graph: graph, state: state, client: slurmQueue)
     }
 
     /// How old an answer of squeue that watchers share may be (`status --watch` sets its interval);
     /// 0: ask once per command.
-    nonisolated(unsafe) static var sharedQueueMaxAge: Double = 0
+    public nonisolated(unsafe) static var sharedQueueMaxAge: Double = 0
 
 
     /// Reasons with `excluded` steps (in flight elsewhere) taken out of the plan.
-    static func excluding(_ excluded: Set<Int32>, from reasons: [StaleReason?]) -> [StaleReason?] {
+    public static func excluding(_ excluded: Set<Int32>, from reasons: [StaleReason?]) -> [StaleReason?] {
         var result = reasons
         for step in excluded { result[Int(step)] = nil }
         return result

@@ -3,6 +3,6 @@
 /// at exit in one go (compilers skip freeing at exit for the same reason).
 nonisolated(unsafe) private var keptUntilExit: [AnyObject] = []
 
-func keepUntilExit(_ objects: AnyObject...) {
+public func keepUntilExit(_ objects: AnyObject...) {
     keptUntilExit.append(contentsOf: objects)
 }

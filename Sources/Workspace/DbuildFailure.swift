@@ -1,5 +1,6 @@
+import Basics
 /// Why a dbuild command stopped, and the exit status that tells scripts which kind of stop it was.
-enum DbuildFailure: Error, CustomStringConvertible {
+public enum DbuildFailure: Error, CustomStringConvertible {
     /// The command line or the Datafile is wrong: exit 2, nothing changed.
     case usage(String)
     case datafile(String)
@@ -16,19 +17,7 @@ enum DbuildFailure: Error, CustomStringConvertible {
     case buildFailed
     case interrupted
 
-    var exitStatus: Int32 {
-        switch self {
-        case .usage, .datafile, .graph: return 2
-        case .setup: return 3
-        case .busy: return 4
-        case .brokenState: return 5
-        case .scheduler: return 6
-        case .buildFailed: return 1
-        case .interrupted: return 130
-        }
-    }
-
-    var description: String {
+    public var description: String {
         switch self {
         case .usage(let m), .datafile(let m), .setup(let m), .busy(let m): return m
         case .scheduler(let m): return "SLURM: " + m
@@ -43,8 +32,9 @@ enum DbuildFailure: Error, CustomStringConvertible {
 }
 
 /// A graph error's message (kept as text so DbuildFailure need not import Targets' types everywhere).
-struct GraphErrorText {
-    let text: String
+public struct GraphErrorText {
+    public let text: String
 }
 
-let dbuildVersion = "0.1.0"
+/// The version `dbuild --version` prints; part of the Datafile cache key.
+public let dbuildVersion = "0.1.0"

@@ -6,8 +6,8 @@ import Targets
 /// bring it into the first location (where dbuild writes), checked against what dbuild recorded.
 /// Never overwrites and never deletes a copy that differs; an identical copy left in an older
 /// location is left alone.
-struct Relocation {
-    enum Action: Equatable {
+public struct Relocation {
+    public enum Action: Equatable {
         /// Only in an older location: moved (or linked) into the first.
         case move(path: String, from: String, to: String)
         /// In the first location and an older one with the same content: nothing to do (the old copy stays).
@@ -18,14 +18,14 @@ struct Relocation {
         case missing(path: String, step: String)
     }
 
-    var actions: [Action] = []
+    public var actions: [Action] = []
     /// Files in a root's locations that no step declares.
-    var undeclared: [(path: String, file: String)] = []
+    public var undeclared: [(path: String, file: String)] = []
 
     /// - Parameters:
     ///   - recordedHash: the content hash dbuild recorded for a path, if any.
     ///   - recordedSize: the size recorded when the step that makes it last succeeded, if any.
-    init(graph: Graph, roots selected: [String], selection: Set<String>?, fileSystem: DiskFileSystem,
+    public init(graph: Graph, roots selected: [String], selection: Set<String>?, fileSystem: DiskFileSystem,
          recordedHash: (String) -> UInt64?, recordedSize: (String) -> Int64?) {
         let locations = graph.roots
         var declared = Set<String>()
@@ -83,23 +83,23 @@ struct Relocation {
         }
     }
 
-    static let partialSuffix = ".dbuild-relocating"
+    public static let partialSuffix = ".dbuild-relocating"
 
-    static func size(_ path: String) -> Int64 {
+    public static func size(_ path: String) -> Int64 {
         var info = stat()
         return stat(path, &info) == 0 ? Int64(info.st_size) : -1
     }
 
-    var moves: [(path: String, from: String, to: String)] {
+    public var moves: [(path: String, from: String, to: String)] {
         actions.compactMap { if case let .move(p, f, t) = $0 { return (p, f, t) } else { return nil } }
     }
-    var conflicts: [(path: String, first: String, other: String, why: String)] {
+    public var conflicts: [(path: String, first: String, other: String, why: String)] {
         actions.compactMap { if case let .conflict(p, f, o, w) = $0 { return (p, f, o, w) } else { return nil } }
     }
-    var missing: [(path: String, step: String)] {
+    public var missing: [(path: String, step: String)] {
         actions.compactMap { if case let .missing(p, s) = $0 { return (p, s) } else { return nil } }
     }
-    var identical: [(path: String, old: String)] {
+    public var identical: [(path: String, old: String)] {
         actions.compactMap { if case let .identicalCopy(p, o) = $0 { return (p, o) } else { return nil } }
     }
 
@@ -107,7 +107,7 @@ struct Relocation {
     /// destination (mode and mtime kept), checked by hash, renamed into place, and only then the
     /// source removed. Killed at any point, a run again finds either the source alone (moved again)
     /// or both copies identical with the move in the journal (the source then removed: the move's last step).
-    static func move(from source: String, to destination: String, link: Bool, fileSystem: DiskFileSystem) throws {
+    public static func move(from source: String, to destination: String, link: Bool, fileSystem: DiskFileSystem) throws {
         fileSystem.createParentDirectories(of: destination)
         if link {
             guard symlink(source, destination) == 0 else { throw RelocationError(path: destination, errno: errno) }
@@ -129,8 +129,8 @@ struct Relocation {
     }
 }
 
-struct RelocationError: Error, CustomStringConvertible {
-    let path: String
-    let errno: Int32
-    var description: String { "cannot move into \(path): \(String(cString: strerror(errno)))" }
+public struct RelocationError: Error, CustomStringConvertible {
+    public let path: String
+    public let errno: Int32
+    public var description: String { "cannot move into \(path): \(String(cString: strerror(errno)))" }
 }

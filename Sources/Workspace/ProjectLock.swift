@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Backends
 
 /// One writer per project, on every machine that shares the project folder. Two locks, both held
@@ -12,24 +13,24 @@ import Backends
 /// long is dead; default 120), DBUILD_LOCK_HEARTBEAT_SECONDS (default 15), DBUILD_LOCK_FLOCK=0 (skip
 /// flock, as on a filesystem where it is unreliable; the tests use it), DBUILD_HOST (the host name
 /// written into the lock; for tests).
-enum ProjectLock {
+public enum ProjectLock {
     nonisolated(unsafe) private static var descriptor: Int32 = -1
     nonisolated(unsafe) private static var hostLock: HostLock?
 
     /// The dbuild holding the project's lock now, if one does and it is alive (for `status`); a
     /// brief holder (another `status` ingesting) only when asked for.
-    static func liveHolder(in dotDbuild: String, includingBrief: Bool = false) -> LockHolder? {
+    public static func liveHolder(in dotDbuild: String, includingBrief: Bool = false) -> LockHolder? {
         hostLock(dotDbuild).liveHolder().flatMap { includingBrief || !$0.isBrief ? $0 : nil }
     }
 
     private static func hostLock(_ dotDbuild: String) -> HostLock {
         let environment = ProcessInfo.processInfo.environment
-        return HostLock(path: dotDbuild + "/lock.host", host: environment["DBUILD_HOST"] ?? HostLock.hostName(),
+        return HostLock(path: dotDbuild + "/lock.host", host: environment["DBUILD_HOST"] ?? hostName(),
                         staleAfter: environment["DBUILD_LOCK_STALE_SECONDS"].flatMap(Double.init) ?? 120,
                         heartbeat: environment["DBUILD_LOCK_HEARTBEAT_SECONDS"].flatMap(Double.init) ?? 15)
     }
 
-    static func acquire(in dotDbuild: String, wait: Bool) throws {
+    public static func acquire(in dotDbuild: String, wait: Bool) throws {
         guard hostLock == nil else { return }          // held already (a build that evaluates its Datafile again)
         try FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true)
         let environment = ProcessInfo.processInfo.environment
@@ -61,12 +62,12 @@ enum ProjectLock {
     }
 
     /// Whether this process holds the project's lock now (for its life, or for a moment).
-    static var holds: Bool { hostLock != nil || briefLock != nil }
+    public static var holds: Bool { hostLock != nil || briefLock != nil }
 
     /// Takes the lock for a moment if no one holds it — to ingest what SLURM finished — and says
     /// whether it did; `releaseBrief` gives it back. True without taking anything when this process
     /// holds it already. A build that starts meanwhile waits for a brief holder instead of refusing.
-    static func tryAcquireBriefly(in dotDbuild: String) -> Bool {
+    public static func tryAcquireBriefly(in dotDbuild: String) -> Bool {
         if hostLock != nil || briefLock != nil { return true }
         guard (try? FileManager.default.createDirectory(atPath: dotDbuild, withIntermediateDirectories: true)) != nil else { return false }
         var fd: Int32 = -1
@@ -93,7 +94,7 @@ enum ProjectLock {
     }
 
     /// Gives back a lock taken by `tryAcquireBriefly` (nothing when this process holds it for life).
-    static func releaseBrief() {
+    public static func releaseBrief() {
         briefLock?.release()
         briefLock = nil
         if briefDescriptor >= 0 { close(briefDescriptor) }          // closing the descriptor drops the flock
@@ -101,7 +102,7 @@ enum ProjectLock {
     }
 
     /// How long a build waits for a brief holder (a `status` ingesting) before calling the project busy.
-    static let briefHolderPatience: Double = 60
+    public static let briefHolderPatience: Double = 60
 
     nonisolated(unsafe) private static var briefLock: HostLock?
     nonisolated(unsafe) private static var briefDescriptor: Int32 = -1

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 
 /// A local build's progress, published for `dbuild status` in other terminals: `.dbuild/progress.json`,
 /// overwritten in place at every start and end of a step (`ProgressPublisher`), removed at the build's
@@ -16,7 +17,7 @@ public struct PublishedProgress: Codable, Equatable, Sendable {
     public var updatedAt: Double
 
     public init(_ state: ProgressState, now: Double = Date().timeIntervalSince1970) {
-        host = ProcessInfo.processInfo.environment["DBUILD_HOST"] ?? HostLock.hostName()      // as the lock names it
+        host = ProcessInfo.processInfo.environment["DBUILD_HOST"] ?? hostName()      // as the lock names it
         pid = getpid()
         total = state.total
         done = state.done

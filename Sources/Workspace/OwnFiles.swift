@@ -1,15 +1,16 @@
 import Foundation
+import Basics
 
 /// How many files and folders dbuild itself keeps in a project (its inode budget): the state and
 /// caches in `.dbuild`, SLURM submission folders, and `logs` (plain logs of failed or running
 /// steps, packs of the others). Shown by `dbuild status`; parallel filesystems count these.
-struct OwnFiles: Equatable {
-    var state = 0
-    var submissions = 0
-    var logs = 0
-    var total: Int { state + submissions + logs }
+public struct OwnFiles: Equatable {
+    public var state = 0
+    public var submissions = 0
+    public var logs = 0
+    public var total: Int { state + submissions + logs }
 
-    static func count(root: String, dotDbuild: String) -> OwnFiles {
+    public static func count(root: String, dotDbuild: String) -> OwnFiles {
         var own = OwnFiles()
         own.submissions = entries(under: dotDbuild + "/slurm")
         own.state = entries(under: dotDbuild) - own.submissions
@@ -18,14 +19,14 @@ struct OwnFiles: Equatable {
     }
 
     /// Every file and folder below `folder` (the folder itself included when it exists).
-    static func entries(under folder: String) -> Int {
+    public static func entries(under folder: String) -> Int {
         guard let walk = FileManager.default.enumerator(atPath: folder) else { return 0 }
         var count = 1
         while walk.nextObject() != nil { count += 1 }
         return count
     }
 
-    var text: String {
+    public var text: String {
         "dbuild's own files: \(total) (state and caches \(state), SLURM submissions \(submissions), logs \(logs)); "
             + "`dbuild log STEP` prints a step's log, `dbuild state gc` removes settled submissions"
     }

@@ -1,19 +1,20 @@
+import Basics
 import Targets
 import Backends
 
 /// Core-hours each rule's recorded runs used: run time × the cores one step of the rule holds
 /// (failed runs included: they held the cores too). Shown by `status` and the report.
-struct CoreHoursUsed {
-    struct Row: Equatable {
-        var rule: String
-        var runs: Int
-        var coreHours: Double
+public struct CoreHoursUsed {
+    public struct Row: Equatable {
+        public var rule: String
+        public var runs: Int
+        public var coreHours: Double
     }
 
-    let rows: [Row]
+    public let rows: [Row]
 
     /// Rows in the order of `rules` (rules without recorded runs are left out).
-    init(state: StateStore, graph: Graph, rules: [String]) {
+    public init(state: StateStore, graph: Graph, rules: [String]) {
         let used = (try? state.runSecondsByRule()) ?? [:]
         rows = rules.compactMap { name in
             guard let (seconds, runs) = used[name], let rule = graph.description.rules.first(where: { $0.name == name }) else { return nil }
@@ -21,5 +22,5 @@ struct CoreHoursUsed {
         }
     }
 
-    var total: Double { rows.reduce(0) { $0 + $1.coreHours } }
+    public var total: Double { rows.reduce(0) { $0 + $1.coreHours } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Targets
 import Backends
 
@@ -9,11 +10,11 @@ import Backends
 /// inside one submission would — a continuation never retries a failure on its own. After a wave
 /// that made what the Datafile reads (`grows`), the Datafile is evaluated again and every stale step
 /// of the chain's selection may be submitted too, except those that failed since the chain began.
-struct WaveContinuation {
-    let folder: String
-    let next: NextWave
+public struct WaveContinuation {
+    public let folder: String
+    public let next: NextWave
 
-    init(folder: String) throws {
+    public init(folder: String) throws {
         let absolute = folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder
         guard let next = NextWave.read(absolute) else {
             throw DbuildFailure.usage("\(absolute)/next-wave is missing or unreadable: this is not a submission that left steps "
@@ -24,22 +25,22 @@ struct WaveContinuation {
     }
 
     /// `dbuild cancel` stopped the chain after this job was queued.
-    var wasCancelled: Bool { FileManager.default.fileExists(atPath: NextWave.cancelledPath(folder)) }
+    public var wasCancelled: Bool { FileManager.default.fileExists(atPath: NextWave.cancelledPath(folder)) }
 
     /// What to select in the graph: the steps left, and the chain's targets when the graph grew.
-    func selection(in graph: Graph) -> [String] {
+    public func selection(in graph: Graph) -> [String] {
         next.steps.filter { graph.step(named: $0) != nil } + (next.grows.isEmpty ? [] : next.targets.isEmpty ? ["all"] : next.targets)
     }
 
     /// Steps that failed since the chain began: not submitted again by a continuation.
-    func failedInChain(_ failures: [String: FailureRecord]) -> Set<String> {
+    public func failedInChain(_ failures: [String: FailureRecord]) -> Set<String> {
         Set(failures.filter { $0.value.failedAt >= next.since }.keys)
     }
 
     /// The reasons to run, kept for the steps the continuation may submit (those listed; with a
     /// graph that grew or grows still, any needed step that did not fail in the chain); those that need a step that is
     /// not up to date (and not queued elsewhere) are blocked, with the step that blocks them.
-    func restrict(_ reasons: [StaleReason?], graph: Graph, inFlight: [Int32: String], needed: [Bool], growing: Bool, failed: Set<String>)
+    public func restrict(_ reasons: [StaleReason?], graph: Graph, inFlight: [Int32: String], needed: [Bool], growing: Bool, failed: Set<String>)
         -> (reasons: [StaleReason?], blocked: [(name: String, blocker: String)]) {
         var listed = [Bool](repeating: false, count: graph.stepCount)
         for name in next.steps { if let step = graph.step(named: name) { listed[step] = true } }

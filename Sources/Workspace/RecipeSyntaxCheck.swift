@@ -8,12 +8,12 @@ import Backends
 /// parameters (`{ouptut}`), then `sh -n` (not on every run: the result is as
 /// cached as the graph), so that a recipe /bin/sh cannot parse is refused with its rule's line
 /// before anything runs — not found as a failed step hours into a campaign.
-enum RecipeSyntaxCheck {
+public enum RecipeSyntaxCheck {
     /// Distinct recipe texts checked at most (one `sh` each); recipes built per step in Swift could
     /// otherwise number a million.
-    static let limit = 64
+    public static let limit = 64
 
-    static func problems(in description: GraphDescription, datafile: String) -> [String] {
+    public static func problems(in description: GraphDescription, datafile: String) -> [String] {
         var seen = Set<UInt32>()
         var problems: [String] = []
         for step in 0..<description.stepCount {

@@ -1,4 +1,5 @@
 import Foundation
+import Basics
 import Rules
 import Targets
 import Backends
@@ -8,8 +9,8 @@ import Backends
 /// environment (`DBUILD_ROOT_LP`). Relative locations are relative to the Datafile's folder. A root
 /// whose first location (where new products go) is missing outside the project folder, two roots
 /// that overlap, or a root in `.dbuild/` is refused before anything is read or written.
-enum RootSettings {
-    static func resolve(_ declared: [RootDescription], projectRoot: String, datafile: String,
+public enum RootSettings {
+    public static func resolve(_ declared: [RootDescription], projectRoot: String, datafile: String,
                         defaults: MachineDefaults = .current,
                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RootLocations {
         var pairs: [(name: String, locations: [String])] = []
@@ -55,7 +56,7 @@ enum RootSettings {
     }
 
     /// Refuses to build into a root whose first location cannot be written.
-    static func checkWritable(_ roots: RootLocations) throws {
+    public static func checkWritable(_ roots: RootLocations) throws {
         for name in roots.names {
             guard let first = roots.locations[name]?.first else { continue }
             var info = stat()
