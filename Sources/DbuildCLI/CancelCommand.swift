@@ -26,7 +26,7 @@ struct CancelCommand: ParsableCommand {
             print("Nothing to cancel: no selected step is queued or running.")
             return
         }
-        let ids = Set(doomed.compactMap { t in t.jobID.map { "\($0)_\(t.task)" } })
+        let ids = Set(doomed.compactMap { $0.taskID?.description })
         try SlurmClient().cancel(ids.sorted())
         // Nothing is removed here: a running task removes what its step touched when SLURM stops it,
         // and a step that never started touched nothing. A running one stays marked to run, with

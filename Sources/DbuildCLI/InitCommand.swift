@@ -23,11 +23,11 @@ struct InitCommand: ParsableCommand {
         // command in .dbuild/datafile, where each evaluation writes it.
         if !FileManager.default.fileExists(atPath: ".sourcekit-lsp/config.json") {
             try? FileManager.default.createDirectory(atPath: ".sourcekit-lsp", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: ".sourcekit-lsp/config.json",
+            _ = FileManager.default.createFile(atPath: ".sourcekit-lsp/config.json",
                                            contents: Data("{\"compilationDatabase\": {\"searchPaths\": [\".dbuild/datafile\"]}}\n".utf8))
         }
         if !FileManager.default.fileExists(atPath: "targets.txt") {
-            FileManager.default.createFile(atPath: "targets.txt", contents: Data("# one target per line\nm31\nm33\n".utf8))
+            _ = FileManager.default.createFile(atPath: "targets.txt", contents: Data("# one target per line\nm31\nm33\n".utf8))
         }
     }
 

@@ -49,7 +49,7 @@ struct ReportCommand: ParsableCommand {
         try writeAtomically(Data(ReportPage.html(data, reloadEvery: refresh.map { Int($0.rounded(.up)) }).utf8), to: path)
         let totals = data.totals
         if !self.project.quiet {
-            print("Wrote \(path): " + StepCondition.allCases.map { "\(totals[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
+            print("Wrote \(path): " + ReportShade.allCases.map { "\(totals[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Workspace
 import Basics
 import Targets
 import Backends
@@ -55,29 +56,27 @@ struct StatusCommand: ParsableCommand {
             if rows[rule] == nil { order.append(rule) }
             var row = rows[rule] ?? StatusReport.Rule(rule: rule)
             row.steps += 1
-            if let t = tracked[name] {
-                if t.state == "RUNNING" || t.state == "COMPLETING" {
-                    row.running += 1
-                    report.running.append(.init(step: name, rule: rule, place: "slurm", elapsedSeconds: nil,
-                                                job: t.jobID.map { "\($0)_\(t.task)" }))
-                } else {
-                    row.queued += 1
-                }
-                if let job = t.jobID, !row.jobs.contains(job) { row.jobs.append(job) }
-            } else if let started = localRunning[name] {
+            var missing = false
+            if case .missingOutput? = reasons[step] { missing = true }
+            let tracking = tracked[name]
+            switch StepCondition.of(.init(handedOver: tracking != nil, running: tracking?.state.isRunning ?? (localRunning[name] != nil),
+                                          sound: reasons[step] == nil,
+                                          failed: failures[name] != nil, blocked: blocked[name] != nil, missing: missing)) {
+            case .queued: row.queued += 1
+            case .running:
                 row.running += 1
-                report.running.append(.init(step: name, rule: rule, place: "local", elapsedSeconds: max(0, now - started), job: nil))
-            } else if reasons[step] == nil {
-                row.built += 1
-            } else if failures[name] != nil {
-                row.failed += 1
-            } else if blocked[name] != nil {
-                row.blocked += 1
-            } else if case .missingOutput? = reasons[step] {
-                row.missing += 1
-            } else {
-                row.stale += 1
+                if let t = tracking {
+                    report.running.append(.init(step: name, rule: rule, place: "slurm", elapsedSeconds: nil, job: t.taskID?.description))
+                } else if let started = localRunning[name] {
+                    report.running.append(.init(step: name, rule: rule, place: "local", elapsedSeconds: max(0, now - started), job: nil))
+                }
+            case .built: row.built += 1
+            case .failed: row.failed += 1
+            case .blocked: row.blocked += 1
+            case .missing: row.missing += 1
+            case .broken, .stale: row.stale += 1
             }
+            if let job = tracking?.jobID, !row.jobs.contains(job) { row.jobs.append(job) }
             rows[rule] = row
         }
         report.rules = order.map { var r = rows[$0]!; r.jobs.sort(); return r }
@@ -86,7 +85,7 @@ struct StatusCommand: ParsableCommand {
             report.build = .init(host: progress.host, pid: progress.pid, total: progress.total, done: progress.done, running: progress.running,
                                  failed: progress.failed, elapsedSeconds: max(0, now - progress.startedAt), etaSeconds: progress.etaSeconds)
         }
-        report.slurm = Self.slurmProgress(tracked, mean: BuildCommand.meanDurations(scanner.records))
+        report.slurm = Self.slurmProgress(tracked, mean: BuildSession.meanDurations(scanner.records))
         let selected = Set(roots.map(graph.name))
         report.failures = failures.filter { selected.contains($0.key) && tracked[$0.key] == nil && localRunning[$0.key] == nil
             && reasons[graph.step(named: $0.key) ?? 0] != nil }
@@ -167,7 +166,7 @@ struct StatusCommand: ParsableCommand {
 
     static func slurmProgress(_ tracked: [String: TrackedStep], mean: [String: Double]) -> StatusReport.Slurm? {
         guard !tracked.isEmpty else { return nil }
-        let running = tracked.values.filter { $0.state == "RUNNING" || $0.state == "COMPLETING" }.count
+        let running = tracked.values.filter(\.state.isRunning).count
         var work: Double? = 0
         for step in tracked.values { work = work.flatMap { w in mean[step.rule].map { w + $0 } } }
         return .init(queued: tracked.count - running, running: running,
@@ -188,7 +187,7 @@ struct StatusCommand: ParsableCommand {
     /// Where a campaign submitted in waves stands: the wave out and the job that submits the next.
     private func printWaves(_ submissions: [SubmissionRecord], queue client: SlurmCommands, _ out: inout String) {
         guard let newest = submissions.last, WaveChain.wave(of: newest.folder) > 1 || NextWave.read(newest.folder) != nil else { return }
-        var live: [String: String] = [:]
+        var live: [String: SlurmState] = [:]
         if NextWave.read(newest.folder)?.jobID != nil, let queue = try? client.queue() {
             for (task, _) in queue where task.isLive { live[task.jobID] = task.state }
         }

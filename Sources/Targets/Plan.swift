@@ -13,7 +13,6 @@ public final class Plan {
     private var waitingOn: [Int32: Int]
     private var readyQueue: [Int32] = []
     private var readyHead = 0
-    public private(set) var finishedCount = 0
     public private(set) var blocked: [Int32] = []
     /// Handed to a backend and not yet finished or given back.
     private var taken: [Bool]
@@ -45,9 +44,6 @@ public final class Plan {
     }
 
     public var isEmpty: Bool { steps.isEmpty }
-    public var hasReadySteps: Bool { readyHead < readyQueue.count }
-    /// True once every step has finished or been blocked.
-    public var isDone: Bool { finishedCount + blocked.count == steps.count }
 
     public func reason(of step: Int32) -> StaleReason? { reasonByStep[Int(step)] }
 
@@ -92,20 +88,15 @@ public final class Plan {
     }
 
     public func isOpen(_ step: Int32) -> Bool { fate[Int(step)] == 0 }
-    public func hasFailed(_ step: Int32) -> Bool { fate[Int(step)] == 2 }
-    public func isBlocked(_ step: Int32) -> Bool { fate[Int(step)] == 3 }
     public func hasSucceeded(_ step: Int32) -> Bool { fate[Int(step)] == 1 }
     public func contains(_ step: Int32) -> Bool { reasonByStep[Int(step)] != nil }
 
-    /// Looks at the ready steps without taking them.
-    public var readySteps: ArraySlice<Int32> { readyQueue[readyHead...] }
 
     /// Records that a step completed (ran or turned out clean); its dependents may become ready.
     public func stepSucceeded(_ step: Int32) {
         guard planned[Int(step)], fate[Int(step)] == 0 else { return }
         fate[Int(step)] = 1
         taken[Int(step)] = false
-        finishedCount += 1
         for dependent in graph.dependents(of: Int(step)) where inPlan[Int(dependent)] {
             guard let count = waitingOn[dependent] else { continue }
             if count == 1 {
@@ -123,7 +114,6 @@ public final class Plan {
         guard planned[Int(step)], fate[Int(step)] == 0 else { return [] }
         fate[Int(step)] = 2
         taken[Int(step)] = false
-        finishedCount += 1
         var newlyBlocked: [Int32] = []
         var stack = [step]
         while let current = stack.popLast() {
@@ -138,12 +128,5 @@ public final class Plan {
         }
         blocked += newlyBlocked
         return newlyBlocked
-    }
-
-    /// Steps of the plan that have not started, finished or been blocked (after a stop without -k).
-    public func abandon() -> Int {
-        let left = steps.count - finishedCount - blocked.count
-        readyHead = readyQueue.count
-        return left
     }
 }

@@ -87,4 +87,13 @@ public struct OutputSnapshot: Equatable, Sendable, Codable {
             }
         }
     }
+
+    /// Removes what an attempt touched (`touched`), and returns it: the one way a failed, stopped or
+    /// killed attempt is cleaned up — what it never touched stays.
+    @discardableResult
+    public func removeTouched(_ paths: [String], in fileSystem: FileSystem) -> [String] {
+        let touched = touched(paths, in: fileSystem)
+        touched.forEach(fileSystem.removeFile)
+        return touched
+    }
 }

@@ -69,6 +69,8 @@ public struct FailureRecord: Equatable, Sendable {
 // run because a step they need failed (shown by `status`; cleared when the step succeeds).
 // `step_usage`: each step's last successful run's seconds and peak memory (requests fitted from
 // history); added without a version change — a store without it reads as having no usage.
+// `attempts` (StateStore+Attempts): how often a checkpointing step has started and how its last
+// attempt ended (DBUILD_ATTEMPT, DBUILD_PREVIOUS_EXIT); added the same way, created when first written.
 // Version 2 added `running.before` and `blocked`; a version-1 file is upgraded when opened for writing.
 private let schemaVersion = 2
 private let schema = """

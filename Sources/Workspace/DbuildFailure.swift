@@ -32,7 +32,7 @@ public enum DbuildFailure: Error, CustomStringConvertible {
 }
 
 /// A graph error's message (kept as text so DbuildFailure need not import Targets' types everywhere).
-public struct GraphErrorText {
+public struct GraphErrorText: Sendable {
     public let text: String
 }
 

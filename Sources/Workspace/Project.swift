@@ -197,7 +197,7 @@ extension Project {
         for submitted in try readOnly.loadSubmittedSteps() {
             result[submitted.name] = TrackedStep(name: submitted.name, rule: String(submitted.name.prefix { $0 != "/" }),
                                                  jobID: jobIDs["\(submitted.submission):\(submitted.array)"], task: submitted.task,
-                                                 state: "PENDING", resultPath: nil)
+                                                 state: .pending, resultPath: nil)
         }
         return result
     }
@@ -262,10 +262,10 @@ extension Project {
         ProcessInfo.processInfo.environment["DBUILD_KEEP_SUBMISSIONS_DAYS"].flatMap(Double.init) ?? 14
     }
 
-    /// Step indexes of tracked steps, with their job ids.
-    public func jobIDs(_ tracked: [String: TrackedStep]) -> [Int32: String] {
-        var result: [Int32: String] = [:]
-        for (name, step) in tracked { if let index = graph.step(named: name) { result[Int32(index)] = step.jobID ?? "" } }
+    /// Step indexes of tracked steps, with their job ids (nil: not known, its sbatch timed out).
+    public func jobIDs(_ tracked: [String: TrackedStep]) -> [Int32: String?] {
+        var result: [Int32: String?] = [:]
+        for (name, step) in tracked { if let index = graph.step(named: name) { result[Int32(index)] = step.jobID } }
         return result
     }
 

@@ -14,7 +14,7 @@ public struct SlurmScripts {
 
     /// Writes the scripts; prints the plan unless `printing` is false. Returns the arrays planned (nil: nothing to submit).
     @discardableResult
-    public func emit(_ plan: Plan, inFlight: [Int32: String], into emitOnly: String?, history: [String: RuleHistory],
+    public func emit(_ plan: Plan, inFlight: [Int32: String?], into emitOnly: String?, history: [String: RuleHistory],
               usage: [String: RuleUsage], maxCoreHours: Double?, printing: Bool = true, finishJob: Bool = false) throws -> SlurmSubmitter? {
         let folder = emitOnly.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
             ?? project.dotDbuild + "/slurm/dry-run"
@@ -23,7 +23,7 @@ public struct SlurmScripts {
         let context = SubmissionContext(id: emitOnly == nil ? "dry-run" : SlurmSubmitter.newID(), projectRoot: project.root,
                                         folder: folder, dbuild: try Self.jobsExecutable(project))
         let submitter = try SlurmSubmitter(graph: project.graph, steps: plan.steps,
-                                       limits: limits, context: context, inFlight: inFlight,
+                                       limits: limits, context: context, inFlight: inFlight.compactMapValues { $0 },
                                        history: history, usage: usage, maxCoreHours: maxCoreHours,
                                        queued: finishJob ? 1 : 0)          // room for the on-finish job, as a real submission leaves
         keepUntilExit(submitter)

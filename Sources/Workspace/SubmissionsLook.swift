@@ -43,7 +43,7 @@ extension Project {
         for outcome in report.outcomes {
             let name = graph.name(Int(outcome.step))
             look.inFlight[name] = TrackedStep(name: name, rule: graph.rule(of: Int(outcome.step)).name, jobID: nil, task: 0,
-                                              state: "COMPLETING", resultPath: nil)
+                                              state: .completing, resultPath: nil)
         }
         return look
     }

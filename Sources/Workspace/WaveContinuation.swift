@@ -40,7 +40,7 @@ public struct WaveContinuation {
     /// The reasons to run, kept for the steps the continuation may submit (those listed; with a
     /// graph that grew or grows still, any needed step that did not fail in the chain); those that need a step that is
     /// not up to date (and not queued elsewhere) are blocked, with the step that blocks them.
-    public func restrict(_ reasons: [StaleReason?], graph: Graph, inFlight: [Int32: String], needed: [Bool], growing: Bool, failed: Set<String>)
+    public func restrict(_ reasons: [StaleReason?], graph: Graph, inFlight: [Int32: String?], needed: [Bool], growing: Bool, failed: Set<String>)
         -> (reasons: [StaleReason?], blocked: [(name: String, blocker: String)]) {
         var listed = [Bool](repeating: false, count: graph.stepCount)
         for name in next.steps { if let step = graph.step(named: name) { listed[step] = true } }

@@ -48,7 +48,7 @@ final class FakeSlurm: SlurmCommands {
 
     func jobDetails(_ jobID: String) throws -> [TaskStatus] {
         guard let job = jobs.first(where: { $0.id == jobID }) else { return [] }
-        return job.taskStates.map { TaskStatus(jobID: jobID, task: $0.key, state: $0.value.state, reason: $0.value.reason) }
+        return job.taskStates.map { TaskStatus(jobID: jobID, task: $0.key, state: SlurmState(rawValue: $0.value.state), reason: $0.value.reason) }
     }
 
     func cancel(_ jobIDs: [String]) throws {}

@@ -201,14 +201,14 @@ func twoRealizations(policy: Staleness = .hash, retries: Int = 0) -> GraphFixtur
 
     @Test func aTaskThatNeverStartedItsStepIsNeverAFailureThatTouchesFiles() {
         let dependency = TaskStatus(jobID: "7", task: 0, state: "CANCELLED", reason: "DependencyNeverSatisfied")
-        if case .blocked = SlurmPolicy.end(of: dependency, started: false, jobTask: "7_0") {} else { Issue.record("dependency cancel is a block") }
+        if case .blocked = SlurmPolicy.end(of: dependency, started: false, jobTask: ArrayTaskID(job: "7", task: 0)) {} else { Issue.record("dependency cancel is a block") }
         let cancelled = TaskStatus(jobID: "7", task: 0, state: "CANCELLED", reason: "None")
-        if case .notStarted = SlurmPolicy.end(of: cancelled, started: false, jobTask: "7_0") {} else { Issue.record("a cancel before start") }
+        if case .notStarted = SlurmPolicy.end(of: cancelled, started: false, jobTask: ArrayTaskID(job: "7", task: 0)) {} else { Issue.record("a cancel before start") }
         let preempted = TaskStatus(jobID: "7", task: 0, state: "PREEMPTED", reason: "None")
-        if case .preempted = SlurmPolicy.end(of: preempted, started: true, jobTask: "7_0") {} else { Issue.record("preempted") }
+        if case .preempted = SlurmPolicy.end(of: preempted, started: true, jobTask: ArrayTaskID(job: "7", task: 0)) {} else { Issue.record("preempted") }
         let timeout = TaskStatus(jobID: "7", task: 0, state: "TIMEOUT", reason: "TimeLimit")
-        #expect(SlurmPolicy.end(of: timeout, started: true, jobTask: "7_0") == .endedByScheduler(state: "TIMEOUT", detail: "TimeLimit"))
-        if case .notStarted = SlurmPolicy.end(of: nil, started: false, jobTask: "7_0") {} else { Issue.record("purged, never started") }
+        #expect(SlurmPolicy.end(of: timeout, started: true, jobTask: ArrayTaskID(job: "7", task: 0)) == .endedByScheduler(state: "TIMEOUT", detail: "TimeLimit"))
+        if case .notStarted = SlurmPolicy.end(of: nil, started: false, jobTask: ArrayTaskID(job: "7", task: 0)) {} else { Issue.record("purged, never started") }
     }
 
     @Test func aControllerIsWaitedForWithinPatience() {

@@ -220,7 +220,7 @@ private func downstream(of steps: Set<String>) -> Set<String> {
             }
             """)
         let process = try s.launch("all", "-j", "3") { s.exists("q/3.txt") && s.exists("q/1.txt") && s.exists("q/2.txt") }
-        usleep(300_000)
+        usleep(300_000)                       // the three recipes are into their sleep, past their first write
         process.interrupt()                   // SIGINT, as Ctrl-C
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)

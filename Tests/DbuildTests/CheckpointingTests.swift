@@ -47,7 +47,7 @@ import Testing
         let first = try s.launch("all") { s.exists("sim/state.txt") }
         kill(first.processIdentifier, SIGKILL)
         defer { first.waitUntilExit() }     // after the resume: see StateRecoveryTests
-        usleep(200_000)
+        Waiting.until(10) { Waiting.isDead(first.processIdentifier) }
         let resumed = try s.dbuild("all")
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
         #expect(s.read("sim/state.txt") == """

@@ -84,11 +84,11 @@ import Targets
             let recordedBefore = try Self.recordedSteps(in: s)
             let startsBefore = Self.startedSteps(in: s).count
             let process = try s.launch("all", "-q") { true }
-            usleep(UInt32.random(in: 150_000...1_500_000, using: &generator))
+            usleep(UInt32.random(in: 150_000...1_500_000, using: &generator))   // a kill at a random moment is the test
             if process.isRunning { kill(process.processIdentifier, signal) }
             if signal == SIGKILL {
                 killed.append(process)
-                usleep(100_000)
+                Waiting.until(10) { Waiting.isDead(process.processIdentifier) }
             } else {
                 process.waitUntilExit()
             }
@@ -99,7 +99,7 @@ import Targets
             if signal != SIGKILL {
                 // A clean stop: recipes stopped, partial outputs removed — every product left is whole.
                 #expect(process.terminationStatus == 130 || process.terminationStatus == 0)
-                usleep(200_000)
+                usleep(200_000)                // recipes the stop killed may still be dying (their group's SIGKILL)
                 for (path, bytes) in Self.products(in: s) where Self.cleanProducts[path] != bytes {
                     figures.halfMadeSeen += 1
                     Issue.record("\(path) is half-made after a clean stop by \(name)")

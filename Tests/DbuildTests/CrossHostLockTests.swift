@@ -49,7 +49,7 @@ import Targets
         let first = try s.launch("all", environment: on("login1")) { s.exists("slow.txt") }
         kill(first.processIdentifier, SIGKILL)
         defer { first.waitUntilExit() }
-        usleep(300_000)
+        Waiting.until(10) { Waiting.isDead(first.processIdentifier) }
         #expect(s.read(".dbuild/lock.host")?.hasPrefix("login1 ") == true, "a killed holder leaves its lock file")
         let started = Date()
         let second = try s.run(["all", "--wait-lock"], environment: on("node7"))
@@ -67,7 +67,7 @@ import Targets
         let first = try s.launch("all", environment: on("login1", stale: 600)) { s.exists("slow.txt") }
         kill(first.processIdentifier, SIGKILL)
         defer { first.waitUntilExit() }
-        usleep(300_000)
+        Waiting.until(10) { Waiting.isDead(first.processIdentifier) }
         let started = Date()
         let second = try s.run(["all"], environment: on("login1", stale: 600))
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")

@@ -115,7 +115,7 @@ import Testing
         let products = ["f.h5", "p0.h5", "p1.h5", "lux.h5", "rt.h5", "ps.h5", "s.h5", "s.csv", "plot.svg"]
         for step in steps { #expect(try runTool(Self.dsynth, step).status == 0, "\(step)") }
         let first = products.map { FileManager.default.contents(atPath: "\(p)/\($0)") }
-        Thread.sleep(forTimeInterval: 1.1)
+        Thread.sleep(forTimeInterval: 1.1)                  // a timestamp, if one were written, would now differ
         for step in steps { #expect(try runTool(Self.dsynth, step).status == 0) }
         let second = products.map { FileManager.default.contents(atPath: "\(p)/\($0)") }
         for (i, name) in products.enumerated() { #expect(first[i] != nil && first[i] == second[i], "\(name) differs") }

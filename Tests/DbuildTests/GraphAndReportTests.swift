@@ -99,8 +99,12 @@ import Targets
         }
         #expect(SlurmInodeBudgetTests.wait(20) { s.exists("logs/report.html") })
         let first = try snapshot()
-        usleep(4_500_000)
-        let second = try snapshot()
+        // Until a step more is complete on the page (the watch rewrote it; steps take 2 s each).
+        var second = first
+        Waiting.until(30) {
+            second = (try? snapshot()) ?? second
+            return second.complete > first.complete
+        }
         #expect(first.dom.contains("data-status=\"ok\"") && second.dom.contains("data-status=\"ok\""), "the page's script ran")
         #expect(first.complete >= 1 && second.complete > first.complete, "the count grew: \(first.complete) then \(second.complete)")
         #expect(second.dom.contains("<span id=\"running\">1 running</span>"), "the step running now: \(second.dom.suffix(1500))")

@@ -36,7 +36,7 @@ extension SlurmScenarioTests {
             let queue = (try? runTool("/bin/sh", ["-c", "squeue -h -o '%k'"]).output) ?? ""
             let ours = Self.submissions(s).contains { queue.contains($0) }
             if !ours && ready() { return }
-            sleep(2)
+            sleep(2)                                              // one squeue every 2 s: the queue is shared
         }
     }
 
@@ -62,7 +62,7 @@ extension SlurmScenarioTests {
         #expect(submitted.count == 2, "split, then the rest: \(submitted)")
         #expect(submitted.values.flatMap { $0 }.sorted() == ["fit/c00", "fit/c01", "fit/c02", "split", "summary"], "\(submitted)")
         #expect(Self.runs(s).sorted() == ["fit/c00", "fit/c01", "fit/c02", "split", "summary"], "each step ran once, summary over every chunk")
-        sleep(2)                                                  // the last results land
+        Waiting.untilSettled(s)                                   // the last results ingested
         #expect(try s.dbuild("all", "--backend", "slurm").stdout.contains("nothing to submit"))
         #expect(try s.dbuild("verify").status == 0)
 
@@ -72,7 +72,7 @@ extension SlurmScenarioTests {
         try s.write("starts.log", "")
         #expect(try s.dbuild("all", "--backend", "slurm").status == 0)
         Self.waitForChain(s) { s.exists("fits/c03.txt") }
-        sleep(2)
+        Waiting.untilSettled(s)
         #expect(Self.runs(s).sorted() == ["fit/c03", "split", "summary"], "only the new chunk's fit: \(Self.runs(s))")
         let after = try Self.campaignFiles(s)
         for path in ["fits/c00.txt", "fits/c01.txt", "fits/c02.txt"] { #expect(after[path] == built[path], "\(path) untouched") }
@@ -86,7 +86,7 @@ extension SlurmScenarioTests {
         #expect(failing.status == 0, "\(failing.stdout)\(failing.stderr)")
         let count = Self.submissions(s).count
         Self.waitForChain(s) { Self.submissions(s).allSatisfy { (s.read(".dbuild/slurm/\($0)/next-wave") ?? "job").contains("job") } }
-        sleep(3)
+        Waiting.untilOffTheQueue(s)
         #expect(Self.runs(s) == ["split"], "split ran once and was not retried: \(Self.runs(s))")
         #expect(Self.submissions(s).count == count, "the continuation submitted nothing")
         let continuationLog = Self.submissions(s).map { s.read(".dbuild/slurm/\($0)/next-wave.out") ?? "" }.joined()

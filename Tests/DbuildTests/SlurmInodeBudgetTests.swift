@@ -137,9 +137,9 @@ import Backends
         let s1 = try #require(SlurmScenarioTests.submissions(s).first)
         #expect(!s.exists(".dbuild/slurm/\(s1)/results"), "a settled submission's results were folded into the state and compacted away")
         #expect(s.exists(".dbuild/slurm/\(s1)/submit.sh"), "its scripts are kept")
-        usleep(1_100_000)                                           // submission folders are named by the second
+        Waiting.untilTheNextSecond()                                // submission folders are named by the second
         #expect(try s.dbuild("P").status == 0)
-        usleep(1_100_000)
+        Waiting.untilTheNextSecond()
         #expect(try s.dbuild("all").status == 0, "Q submitted, chained onto P in flight")
         let all = SlurmScenarioTests.submissions(s).sorted()
         try #require(all.count == 3, "\(all)")

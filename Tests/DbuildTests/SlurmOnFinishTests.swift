@@ -92,7 +92,7 @@ extension SlurmOnFinishTests {
         follow.standardOutput = pipe
         try follow.run()
         #expect(SlurmInodeBudgetTests.wait(60) { !SlurmScenarioTests.submissions(s).isEmpty }, "submitted")
-        usleep(1_500_000)
+        usleep(1_500_000)                                   // a look or two of the waiting dbuild (1 s interval) first
         follow.interrupt()
         let said = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         follow.waitUntilExit()

@@ -430,7 +430,7 @@ extension SlurmScenarioTests {
         #expect(submit.stdout.contains("submitted 9 steps"), "C, R and S are stale (their recipe changed upstream): \(submit.stdout)")
         let cancel = try s.dbuild("cancel")
         #expect(cancel.status == 0 && cancel.stdout.contains("Cancelled"), "\(cancel.stdout)\(cancel.stderr)")
-        sleep(8)                                          // the running tasks are stopped by SLURM (KillWait 5 s)
+        Waiting.untilOffTheQueue(s)                       // the running tasks are stopped by SLURM (KillWait 5 s)
         #expect(try s.dbuild("status").status == 0)
         #expect(Self.products(s, Self.chainOutputs) == before, "no product lost or changed")
         #expect(try s.dbuild("all", "-n").stdout.contains("C/m1"), "the cancelled steps stay to run")

@@ -53,7 +53,7 @@ import Testing
             process.executableURL = URL(fileURLWithPath: Scenario.executable)
             process.arguments = arguments
             process.currentDirectoryURL = URL(fileURLWithPath: s.path)
-            FileManager.default.createFile(atPath: s.path + "/\(name).out", contents: nil)
+            _ = FileManager.default.createFile(atPath: s.path + "/\(name).out", contents: nil)
             process.standardOutput = FileHandle(forWritingAtPath: s.path + "/\(name).out")
             process.standardError = process.standardOutput
             process.standardInput = FileHandle.nullDevice
@@ -90,7 +90,7 @@ import Testing
         var looks: [String] = []
         while build.process.isRunning && looks.count < 200 {
             looks.append(try s.dbuild("status").stdout)
-            usleep(700_000)
+            usleep(700_000)                                   // a user's next look
         }
         let finished = build.finishes(within: 240)
         #expect(finished, "the waiting build returned: \(build.output.suffix(800))")
@@ -120,7 +120,7 @@ import Testing
         while follow.process.isRunning && looks < 200 {
             _ = try s.dbuild("status")
             looks += 1
-            usleep(700_000)
+            usleep(700_000)                                   // a user's next look
         }
         #expect(follow.finishes(within: 240), "the following build returned: \(follow.output.suffix(800))")
         #expect(follow.process.terminationStatus == 0, "\(follow.output.suffix(800))")

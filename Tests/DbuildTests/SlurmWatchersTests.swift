@@ -52,7 +52,7 @@ import Testing
             try process.run()
             watchers.append((process, pipe))
         }
-        usleep(9_000_000)
+        usleep(9_000_000)                                   // the window in which squeue calls are counted
         for (process, _) in watchers { process.interrupt() }
         let seconds = Date().timeIntervalSince(started)
         var looks = 0

@@ -67,10 +67,10 @@ extension SlurmScenarioTests {
         #expect(status.stdout.contains("Waves: wave "), "\(status.stdout)\(status.stderr)")
 
         let deadline = Date().addingTimeInterval(240)
-        while !s.exists("summary.txt") && Date() < deadline { sleep(2) }
+        while !s.exists("summary.txt") && Date() < deadline { sleep(2) }        // polled, not waited out
         let continuationLogs = Self.submissions(s).map { s.read(".dbuild/slurm/\($0)/next-wave.out") ?? "" }.joined(separator: "\n")
         #expect(s.exists("summary.txt"), "the continuation jobs carried the campaign to its end: \(continuationLogs)")
-        sleep(3)                                                 // the last wave's results land
+        Waiting.untilOffTheQueue(s)                              // the last wave's tasks have ended
         let submitted = Self.submittedSteps(s)
         #expect(submitted.count >= 3, "in waves: \(submitted)")
         // 4 jobs: 2 tasks beside the continuation job running and the one it queues; the last wave 3 beside itself.
@@ -105,7 +105,7 @@ extension SlurmScenarioTests {
         let cancel = try s.run(["cancel"], environment: environment)
         #expect(cancel.status == 0, "\(cancel.stdout)\(cancel.stderr)")
         #expect(cancel.stdout.contains("Stopped the wave chain"), "\(cancel.stdout)")
-        sleep(10)
+        Waiting.untilOffTheQueue(s)                              // the cancelled continuation job can submit nothing now
         #expect(Self.submissions(s).count == 1, "no later wave was submitted")
         let status = try s.run(["status"], environment: environment)
         #expect(status.stdout.contains("the chain was cancelled"), "\(status.stdout)")

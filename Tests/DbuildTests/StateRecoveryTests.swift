@@ -110,7 +110,7 @@ import Targets
         // Not `waitUntilExit()` yet: Foundation's wait for a killed child takes the child's orphaned
         // recipes down with it, and this test is about a run that left its recipe running.
         defer { first.waitUntilExit() }
-        usleep(200_000)
+        Waiting.until(10) { Waiting.isDead(first.processIdentifier) }
         #expect(s.read(".dbuild/lock")?.contains("\(first.processIdentifier)") == true)
         let started = Date()
         let second = try s.run(["all"], environment: [:])

@@ -44,8 +44,11 @@ import Testing
             ((try? FileManager.default.contentsOfDirectory(atPath: s.path + "/logs/slow")) ?? []).count >= 2
         }
         defer { build.interrupt(); build.waitUntilExit() }
-        usleep(300_000)
-        let status = try s.dbuild("status")
+        var status = try s.dbuild("status")
+        Waiting.until(5) {
+            status = (try? s.dbuild("status")) ?? status
+            return status.stdout.contains("[3/7] 2 running")
+        }
         #expect(status.status == 0, "\(status.stderr)")
         let slowRow = status.stdout.split(separator: "\n").first { $0.hasPrefix("slow ") }.map { $0.split(separator: " ").map(String.init) }
         // rule, steps, built, queued, running
@@ -116,7 +119,7 @@ import Testing
         let pipe = Pipe()
         piped.standardOutput = pipe
         try piped.run()
-        usleep(2_500_000)
+        usleep(2_500_000)                                   // two looks of a 1 s watch, read only once it ends
         piped.interrupt()
         piped.waitUntilExit()
         let plain = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

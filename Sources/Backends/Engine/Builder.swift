@@ -346,8 +346,7 @@ public final class Builder {
         let name = graph.name(step)
         if plan.reason(of: step32) == .interrupted && !rule.keepsOutputsOnFailure {
             // Whatever the killed run wrote is not trusted; what it never touched stays.
-            let touched = startSnapshots[name].map { $0.touched(outputs, in: fileSystem) } ?? outputs
-            touched.forEach(fileSystem.removeFile)
+            (startSnapshots[name] ?? OutputSnapshot(facts: [])).removeTouched(outputs, in: fileSystem)   // none known: all
         }
         for output in outputs { fileSystem.createParentDirectories(of: output) }
         let log = logPath(of: step)

@@ -146,8 +146,7 @@ public final class OutcomeRecorder {
     @discardableResult
     private func removeTouched(_ outcome: StepOutcome, _ outputs: [String], keep: Bool) -> (removed: [String], kept: Int) {
         guard !keep, let before = outcome.before else { return ([], outputs.filter { fileSystem.status($0) != nil }.count) }
-        let touched = before.touched(outputs, in: fileSystem)
-        touched.forEach(fileSystem.removeFile)
+        let touched = before.removeTouched(outputs, in: fileSystem)
         return (touched, outputs.filter { fileSystem.status($0) != nil }.count)
     }
 

@@ -54,8 +54,7 @@ public final class LocalBackend: Backend {
     public func start(_ jobs: [StepJob], stop: StopSignal) throws -> [Int32] {
         for job in jobs {
             var env = environment
-            env["DBUILD_STEP"] = job.name
-            env["DBUILD_RULE"] = job.rule
+            RecipeEnvironment.name(step: job.name, rule: job.rule, in: &env)
             if let ownerTag { env[LeftoverRecipes.variable] = ownerTag }
             env.merge(job.environment) { $1 }
             do {

@@ -60,18 +60,22 @@ public struct FinishSummary: Codable, Equatable {
         let since = startedAt              // times are this machine's: recorded when dbuild learned of each end
         for step in steps {
             self.steps += 1
-            if let failure = failures[step], failure.failedAt >= since {
+            // A success clears a step's failure and block: one still there came after it.
+            let failure = failures[step].flatMap { $0.failedAt >= since ? $0 : nil }
+            let block = blocks[step].flatMap { $0.at >= since ? $0 : nil }
+            let recorded = (records[step]?.finishedAt ?? -.infinity) >= since
+            switch StepCondition.of(.init(sound: recorded && failure == nil, failed: failure != nil, blocked: block != nil)) {
+            case .built: succeeded += 1
+            case .failed:
                 failed += 1
-                if self.failures.count < Self.listed { self.failures.append(Failure(step: step, message: failure.message, log: failure.logPath)) }
-            } else if let block = blocks[step], block.at >= since {
+                if self.failures.count < Self.listed, let failure {
+                    self.failures.append(Failure(step: step, message: failure.message, log: failure.logPath))
+                }
+            case .blocked:
                 self.blocked += 1
-                if blockedSteps.count < Self.listed { blockedSteps.append(Blocked(step: step, blocker: block.blocker)) }
-            } else if let record = records[step], record.finishedAt >= since {
-                succeeded += 1
-            } else if upToDate?.contains(step) == true {
-                unchanged += 1
-            } else {
-                notRun += 1
+                if blockedSteps.count < Self.listed, let block { blockedSteps.append(Blocked(step: step, blocker: block.blocker)) }
+            default:
+                if upToDate?.contains(step) == true { unchanged += 1 } else { notRun += 1 }
             }
         }
         outcome = interrupted ? "interrupted" : failed + blocked > 0 ? "failed" : notRun > 0 ? "incomplete" : "succeeded"

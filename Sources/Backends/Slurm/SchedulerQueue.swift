@@ -4,11 +4,11 @@ import Foundation
 public struct TaskStatus: Codable, Equatable, Sendable {
     public var jobID: String        // the array's job id (or the job's, for a plain job)
     public var task: Int?           // nil for a plain job
-    public var state: String        // SLURM's word: PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, …
+    public var state: SlurmState
     public var reason: String
     public var exitCode: String?    // "3:0" from scontrol; squeue has none
 
-    public init(jobID: String, task: Int?, state: String, reason: String = "", exitCode: String? = nil) {
+    public init(jobID: String, task: Int?, state: SlurmState, reason: String = "", exitCode: String? = nil) {
         self.jobID = jobID
         self.task = task
         self.state = state
@@ -17,13 +17,13 @@ public struct TaskStatus: Codable, Equatable, Sendable {
     }
 
     /// Still in the queue: will run, or is running.
-    public var isLive: Bool {
-        ["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED", "STAGE_OUT", "SIGNALING"]
-            .contains(state)
-    }
+    public var isLive: Bool { state.isLive }
 
     /// Ended without the task's own failure: dbuild resubmits without counting a retry.
-    public var wasPreempted: Bool { state == "PREEMPTED" || state == "NODE_FAIL" || state == "BOOT_FAIL" }
+    public var wasPreempted: Bool { state.wasPreempted }
+
+    /// `1234_5`, or `1234` for a plain job.
+    public var id: ArrayTaskID { ArrayTaskID(job: jobID, task: task) }
 }
 
 /// Parsers for what SLURM's commands print. Pure, and tested against captured real outputs.
@@ -39,10 +39,10 @@ public enum SchedulerQueue {
             let fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard fields.count >= 4, !fields[0].isEmpty else { continue }
             if fields[1] == "N/A" || fields[1].isEmpty {
-                result.append(TaskStatus(jobID: fields[0], task: nil, state: fields[2], reason: fields[3]))
+                result.append(TaskStatus(jobID: fields[0], task: nil, state: SlurmState(rawValue: fields[2]), reason: fields[3]))
             } else {
                 for task in expandTaskRange(fields[1]) {
-                    result.append(TaskStatus(jobID: fields[0], task: task, state: fields[2], reason: fields[3]))
+                    result.append(TaskStatus(jobID: fields[0], task: task, state: SlurmState(rawValue: fields[2]), reason: fields[3]))
                 }
             }
         }
@@ -64,10 +64,10 @@ public enum SchedulerQueue {
             let reason = fields["Reason"] ?? ""
             if let array = fields["ArrayJobId"], let tasks = fields["ArrayTaskId"] {
                 for task in expandTaskRange(tasks) {
-                    result.append(TaskStatus(jobID: array, task: task, state: state, reason: reason, exitCode: fields["ExitCode"]))
+                    result.append(TaskStatus(jobID: array, task: task, state: SlurmState(rawValue: state), reason: reason, exitCode: fields["ExitCode"]))
                 }
             } else if let job = fields["JobId"] {
-                result.append(TaskStatus(jobID: job, task: nil, state: state, reason: reason, exitCode: fields["ExitCode"]))
+                result.append(TaskStatus(jobID: job, task: nil, state: SlurmState(rawValue: state), reason: reason, exitCode: fields["ExitCode"]))
             }
         }
         return result

@@ -25,7 +25,8 @@ public final class SlurmBackend: Backend {
     /// `--max-core-hours`: a submission asking for more is refused.
     public var maxCoreHours: Double?
     /// Steps out with the scheduler: their array's job id and where their result will appear.
-    private var inFlight: [Int32: (jobID: String, result: String?)] = [:]
+    /// nil job id: an adopted step whose array's job id was never learned (sbatch timed out).
+    private var inFlight: [Int32: (jobID: String?, result: String?)] = [:]
     private var escalation: [Int32: Escalation] = [:]
     private var submissionCount = 0
     /// The submissions this process made, oldest first, and the newest one's folder.
@@ -50,7 +51,7 @@ public final class SlurmBackend: Backend {
         self.submissionsFolder = submissionsFolder
         self.dbuild = dbuild
         for (name, tracked) in adopted {
-            if let step = graph.step(named: name) { inFlight[Int32(step)] = (tracked.jobID ?? "", tracked.resultPath) }
+            if let step = graph.step(named: name) { inFlight[Int32(step)] = (tracked.jobID, tracked.resultPath) }
         }
     }
 
@@ -97,7 +98,7 @@ public final class SlurmBackend: Backend {
         made.append(id)
         let context = SubmissionContext(id: id, projectRoot: projectRoot, folder: submissionsFolder + "/" + id, dbuild: dbuild)
         let submitter = try SlurmSubmitter(graph: graph, jobs: jobs, limits: limits, context: context,
-                                       inFlight: inFlight.compactMapValues { $0.jobID.isEmpty ? nil : $0.jobID },
+                                       inFlight: inFlight.compactMapValues(\.jobID),
                                        earlierResults: inFlight.compactMapValues(\.result), escalation: escalation,
                                        history: history, usage: usage, maxCoreHours: maxCoreHours, queued: inFlight.count + (wave > 1 && !wait ? 1 : 0)   // a continuation job counts itself
                                            + (onFinish != nil && !wait ? 1 : 0),                     // and room for the finish job
@@ -131,7 +132,7 @@ public final class SlurmBackend: Backend {
             try submitContinuation(after: arrays.map(\.jobID), context: context)
         } else if !grows.isEmpty {
             // Only the arrays (here or earlier) that make what the Datafile reads need to have ended.
-            try submitContinuation(after: Array(Set(grows.compactMap { inFlight[$0]?.jobID }.filter { !$0.isEmpty })).sorted(),
+            try submitContinuation(after: Array(Set(grows.compactMap { inFlight[$0]?.jobID })).sorted(),
                                    context: context)
         } else if let onFinish, !wait {
             // The arrays are out: a finish job sbatch refuses is a warning, never a failed submission.
@@ -148,7 +149,7 @@ public final class SlurmBackend: Backend {
     /// dbuild stops following its submission (Ctrl-C, a lost login) with steps still out: the
     /// on-finish command it was to run itself goes to a finish job after them. False: nothing is out.
     public func handOverOnFinish(_ command: String) throws -> Bool {
-        let jobIDs = Set(inFlight.values.map(\.jobID).filter { !$0.isEmpty })
+        let jobIDs = Set(inFlight.values.compactMap(\.jobID))
         guard let newest, !jobIDs.isEmpty else { return false }
         try submitFinishJob(command, after: jobIDs.sorted(), context: newest)
         return true
@@ -163,7 +164,7 @@ public final class SlurmBackend: Backend {
         let script = FinishJob.script(context: context, partition: resources.partition, maxTime: limits.partition(resources.partition).maxTime)
         try writeAtomically(Data(script.utf8), to: context.folder + "/" + FinishJob.scriptName)
         job.jobID = try client.submit(script: FinishJob.scriptName, dependency: "--dependency=afterany:" + jobIDs.joined(separator: ":"),
-                                      comment: "dbuild:\(context.id):on-finish", in: context.folder)
+                                      comment: JobComment.onFinish(submission: context.id).text, in: context.folder)
         try job.write(to: context.folder)
         say("on finish: job \(job.jobID!) runs the on-finish command once these arrays have ended")
     }
@@ -177,7 +178,7 @@ public final class SlurmBackend: Backend {
         try writeAtomically(Data(script.utf8), to: context.folder + "/" + NextWave.scriptName())
         guard var next = NextWave.read(context.folder), !jobIDs.isEmpty else { return }
         let id = try client.submit(script: NextWave.scriptName(), dependency: "--dependency=afterany:" + jobIDs.joined(separator: ":"),
-                                   comment: "dbuild:\(context.id):next-wave", in: context.folder)
+                                   comment: JobComment.nextWave(submission: context.id).text, in: context.folder)
         next.jobID = id
         try next.write(to: context.folder)
         let later = next.steps.isEmpty ? "" : "\(next.steps.count) more step\(next.steps.count == 1 ? "" : "s") follow in later waves; "
@@ -217,7 +218,7 @@ public final class SlurmBackend: Backend {
     }
 
     private func progressLine(_ report: TrackerReport) -> String {
-        let running = report.inFlight.values.filter { $0.state == "RUNNING" || $0.state == "COMPLETING" }.count
+        let running = report.inFlight.values.filter(\.state.isRunning).count
         let failed = report.outcomes.filter { if case .finished(let exit) = $0.end { return !exit.succeeded }; return false }.count
         return "slurm: \(report.inFlight.count - running) queued, \(running) running, \(report.outcomes.count) just ended"
             + (failed > 0 ? ", \(failed) failed" : "")

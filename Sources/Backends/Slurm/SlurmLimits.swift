@@ -122,9 +122,6 @@ public struct SlurmLimits: Equatable, Sendable {
     /// users, and dbuild's own retries, keep room), and never more than the user may submit.
     public var taskBudget: Int { max(1, min(maxJobCount / 2, maxSubmitJobs ?? .max)) }
 
-    /// What the scheduler would accept at most: above this, a submission is refused.
-    public var hardTaskLimit: Int { max(1, min(maxJobCount, maxSubmitJobs ?? .max)) }
-
     /// One line per limit with its source, for the dry run.
     public var describedLines: [String] {
         func source(_ key: String, _ fallback: String = "SLURM's default") -> String { sources[key] ?? fallback }

@@ -19,8 +19,8 @@ public struct SlurmPolicy: Sendable {
         guard attempt <= rule.batch.retries else { return nil }
         var next = escalation
         if case .endedByScheduler(let state, _) = end {
-            if state == "TIMEOUT" { next.time += 1 }
-            if state == "OUT_OF_MEMORY" { next.memory += 1 }
+            if state == SlurmState.timeout.rawValue { next.time += 1 }
+            if state == SlurmState.outOfMemory.rawValue { next.memory += 1 }
         }
         return (pollInterval * Double(attempt), next)
     }
@@ -32,7 +32,7 @@ public struct SlurmPolicy: Sendable {
     /// step (its start marker is there); `earlierStepStarted`: the task began an earlier step of its
     /// bundle (so it ended before this one began). A step that never started is never a reason to
     /// touch its files.
-    public static func end(of final: TaskStatus?, started: Bool, jobTask: String) -> StepEnd {
+    public static func end(of final: TaskStatus?, started: Bool, jobTask: ArrayTaskID) -> StepEnd {
         guard let final else {
             return started ? .endedByScheduler(state: "UNKNOWN", detail: "job \(jobTask) is no longer known to SLURM")
                 : .notStarted("job \(jobTask) ended without starting it, and SLURM no longer knows the job")
@@ -43,10 +43,10 @@ public struct SlurmPolicy: Sendable {
             if reason.contains("Dependency") {
                 return .blocked("the scheduler cancelled job \(jobTask) because a step it needs did not succeed (\(reason))")
             }
-            if final.state == "CANCELLED" { return .notStarted("job \(jobTask) was cancelled before it started") }
-            return .endedByScheduler(state: final.state, detail: (reason.isEmpty ? "" : reason + "; ")
+            if final.state == .cancelled { return .notStarted("job \(jobTask) was cancelled before it started") }
+            return .endedByScheduler(state: final.state.rawValue, detail: (reason.isEmpty ? "" : reason + "; ")
                                      + "the step never started, so none of its files was touched")
         }
-        return .endedByScheduler(state: final.state, detail: reason)
+        return .endedByScheduler(state: final.state.rawValue, detail: reason)
     }
 }

@@ -75,16 +75,6 @@ public final class SlurmSubmitter: @unchecked Sendable {
     /// Core-hours and node-hours the plan asks for.
     public private(set) var cost: PlanCost
 
-    /// Jobs for steps as a plan has them, without a state (a dry run, or scripts emitted for submitting by hand).
-    public static func jobs(for steps: [Int32], in graph: Graph) -> [StepJob] {
-        steps.map { step in
-            let s = Int(step)
-            return StepJob(step: step, name: graph.name(s), rule: graph.rule(of: s).name, command: RecipeText.expand(step: s, in: graph),
-                           inputs: graph.inputs(of: s), outputs: graph.outputs(of: s), logPath: Builder.logPath(of: s, in: graph),
-                           resources: graph.rule(of: s).resources)
-        }
-    }
-
     /// A new submission id: time, then pid, so folders sort by age.
     public static func newID(now: Date = Date()) -> String {
         let seconds = Int(now.timeIntervalSince1970)
@@ -223,7 +213,7 @@ public final class SlurmSubmitter: @unchecked Sendable {
             do {
                 let id = try client.submit(script: SbatchScript.fileName(array, rule: rule),
                                            dependency: SbatchScript.dependencyFlag(array, jobIDs: jobIDs),
-                                           comment: "dbuild:\(context.id):\(array.index)", in: context.folder)
+                                           comment: JobComment.array(submission: context.id, index: array.index).text, in: context.folder)
                 jobIDs[array.index] = id
                 let record = SubmittedArray(submission: context.id, array: array.index, rule: rule, jobID: id, tasks: array.tasks.count)
                 try state.recordArrayJob(record)

@@ -8,11 +8,11 @@ public struct TrackedStep: Equatable, Sendable {
     public var jobID: String?
     public var task: Int
     /// PENDING, RUNNING, … as squeue says.
-    public var state: String
+    public var state: SlurmState
     /// Where its result will appear (for steps that need it).
     public var resultPath: String?
 
-    public init(name: String, rule: String, jobID: String?, task: Int, state: String, resultPath: String?) {
+    public init(name: String, rule: String, jobID: String?, task: Int, state: SlurmState, resultPath: String?) {
         self.name = name
         self.rule = rule
         self.jobID = jobID
@@ -20,6 +20,9 @@ public struct TrackedStep: Equatable, Sendable {
         self.state = state
         self.resultPath = resultPath
     }
+
+    /// Its array task, once the array's job id is known.
+    public var taskID: ArrayTaskID? { jobID.map { ArrayTaskID(job: $0, task: task) } }
 }
 
 /// What one refresh learned.
@@ -85,11 +88,11 @@ public final class SubmissionTracker {
         }
         guard !remaining.isEmpty else { return report }
         let queue = try client.queue()
-        var live: [String: TaskStatus] = [:]
-        var jobByComment: [String: String] = [:]
+        var live: [ArrayTaskID: TaskStatus] = [:]
+        var jobByComment: [JobComment: String] = [:]
         for (status, comment) in queue {
-            if status.isLive { live["\(status.jobID)_\(status.task.map(String.init) ?? "")"] = status }
-            if comment.hasPrefix("dbuild:") { jobByComment[comment] = status.jobID }
+            if status.isLive { live[status.id] = status }
+            if let comment = JobComment(parsing: comment) { jobByComment[comment] = status.jobID }
         }
         var arrays: [String: [Int: String]] = [:]
         for submission in submissions {
@@ -98,15 +101,15 @@ public final class SubmissionTracker {
         }
         var details: [String: [TaskStatus]] = [:]
         for (submission, step) in remaining {
-            let jobID = arrays[submission.id]?[step.array] ?? jobByComment["dbuild:\(submission.id):\(step.array)"]
+            let jobID = arrays[submission.id]?[step.array] ?? jobByComment[.array(submission: submission.id, index: step.array)]
             let position = position(of: step, in: submission.folder)
             let taskFile = TaskResultFile.path(submission.folder, array: step.array, task: step.task)
             let resultPath = position.map { TaskResultFile.locator(taskFile, position: $0) }
-            func track(_ state: String) {
+            func track(_ state: SlurmState) {
                 report.inFlight[step.name] = TrackedStep(name: step.name, rule: String(step.name.prefix { $0 != "/" }), jobID: jobID,
                                                          task: step.task, state: state, resultPath: resultPath)
             }
-            if let jobID, let status = live["\(jobID)_\(step.task)"] ?? live["\(jobID)_"] {
+            if let jobID, let status = live[ArrayTaskID(job: jobID, task: step.task)] ?? live[ArrayTaskID(job: jobID, task: nil)] {
                 track(status.state)
                 continue
             }
@@ -141,9 +144,10 @@ public final class SubmissionTracker {
             }
             let marker = position.flatMap { file.started[$0] ?? StartMarker.read(locator:
                 StepResult.legacyPath(submission.folder, array: step.array, task: step.task, position: $0)) }
-            var outcome = stepOutcome(step, submission, SlurmPolicy.end(of: final, started: marker != nil, jobTask: "\(jobID)_\(step.task)"))
+            let taskID = ArrayTaskID(job: jobID, task: step.task)
+            var outcome = stepOutcome(step, submission, SlurmPolicy.end(of: final, started: marker != nil, jobTask: taskID))
             outcome?.before = marker?.before
-            outcome?.place = "job \(jobID)_\(step.task)"
+            outcome?.place = "job \(taskID)"
             append(outcome, to: &report, name: step.name)
         }
         return report

@@ -53,7 +53,7 @@ public enum TaskRunner {
             try TaskResultFile.appendResult(result, position: position, to: resultFile)
         }
         func removeTouched(_ attempt: Attempt) {
-            if !attempt.step.keepOutputs { attempt.before.touched(attempt.step.outputs, in: fileSystem).forEach(fileSystem.removeFile) }
+            if !attempt.step.keepOutputs { attempt.before.removeTouched(attempt.step.outputs, in: fileSystem) }
         }
         /// A recipe ended: its outputs checked, a failed attempt's touched outputs removed, its result written.
         func finish(_ attempt: Attempt, _ exit: ChildExit, pid: Int32) throws {
@@ -153,8 +153,7 @@ public enum TaskRunner {
     /// The recipe's environment: the step's name and rule, and a checkpointing step's attempt.
     private static func environment(for step: TaskStep, rule: String, base: [String: String]) -> [String: String] {
         var environment = base
-        environment["DBUILD_STEP"] = step.name
-        environment["DBUILD_RULE"] = rule
+        RecipeEnvironment.name(step: step.name, rule: rule, in: &environment)
         environment["DBUILD_ATTEMPT"] = nil
         environment["DBUILD_PREVIOUS_EXIT"] = nil
         if let attempt = step.attempt {

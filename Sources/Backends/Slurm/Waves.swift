@@ -152,7 +152,7 @@ public enum WaveChain {
     }
 
     /// Lines for `status`: where the chain stands. `live` maps job ids in the queue to their state.
-    public static func statusLines(_ submissions: [SubmissionRecord], live: [String: String]) -> [String] {
+    public static func statusLines(_ submissions: [SubmissionRecord], live: [String: SlurmState]) -> [String] {
         guard let newest = submissions.last else { return [] }
         let wave = wave(of: newest.folder)
         guard let next = NextWave.read(newest.folder), let job = next.jobID else {

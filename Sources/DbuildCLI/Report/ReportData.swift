@@ -3,8 +3,19 @@ import Workspace
 import Targets
 
 /// The state of one step as the report colours it.
-enum StepCondition: String, CaseIterable {
+/// How the report colours a step: its `StepCondition`, judged by the products.
+enum ReportShade: String, CaseIterable {
     case complete, missing, broken, running, failed
+
+    init(_ condition: StepCondition) {
+        switch condition {
+        case .queued, .running: self = .running
+        case .built: self = .complete
+        case .failed: self = .failed
+        case .missing, .blocked, .stale: self = .missing          // not there: it did not run, or must run again
+        case .broken: self = .broken
+        }
+    }
 }
 
 /// Everything the HTML report shows, gathered from the graph, the files and the state store.
@@ -12,15 +23,15 @@ struct ReportData {
     var project: String
     var generatedAt: Date
     var ruleGraph: RuleGraph
-    var conditions: [StepCondition]                     // per step
+    var conditions: [ReportShade]                     // per step
     var rowComponent: String
     var columnComponent: String
-    var heatmap: [(row: String, cells: [(column: String, counts: [StepCondition: Int])])]
+    var heatmap: [(row: String, cells: [(column: String, counts: [ReportShade: Int])])]
     var runs: [StepRun]
     var failures: [(name: String, message: String, log: String, excerpt: [String])]
     var coreHours: CoreHoursUsed
 
-    var totals: [StepCondition: Int] {
+    var totals: [ReportShade: Int] {
         Dictionary(conditions.map { ($0, 1) }, uniquingKeysWith: +)
     }
 
@@ -33,7 +44,7 @@ struct ReportData {
         // Running: handed to SLURM, or marked running by the local build that holds the project's lock now.
         var inFlight = Set(try state.loadSubmittedSteps().map(\.name))
         if ProjectLock.liveHolder(in: project.dotDbuild) != nil { inFlight.formUnion(try state.loadRunning().keys) }
-        var conditions: [StepCondition] = []
+        var conditions: [ReportShade] = []
         conditions.reserveCapacity(graph.stepCount)
         // Judged by the products, as verify does: a step whose outputs are all present and sound is
         // complete even if it is stale (its upstream will run).
@@ -41,18 +52,19 @@ struct ReportData {
             let name = graph.name(step)
             let check = graph.productCheck(of: step)
             let problems = graph.outputs(of: step).compactMap { check.problem(project.fileSystem.status($0)) }
-            if inFlight.contains(name) { conditions.append(.running) }
-            else if problems.contains(.missing) { conditions.append(failures[name] != nil ? .failed : .missing) }
-            else if !problems.isEmpty { conditions.append(.broken) }
-            else if case .outputChanged? = reasons[step] { conditions.append(.broken) }
-            else { conditions.append(.complete) }
+            var changed = false
+            if case .outputChanged? = reasons[step] { changed = true }
+            let missing = problems.contains(.missing)
+            conditions.append(ReportShade(StepCondition.of(.init(
+                handedOver: inFlight.contains(name), running: inFlight.contains(name), sound: problems.isEmpty && !changed,
+                failed: missing && failures[name] != nil, missing: missing, broken: !missing))))
         }
         // Default heatmap axes: the first two parameters of the first rule that has two.
         let withTwo = graph.description.rules.first { $0.parameterNames.count >= 2 }
         let rowName = rows ?? withTwo?.parameterNames[0] ?? graph.description.rules.first?.parameterNames.first ?? "rule"
         let columnName = columns ?? withTwo?.parameterNames[1] ?? "rule"
         var rowOrder: [String] = [], columnOrder: [String] = []
-        var cells: [String: [String: [StepCondition: Int]]] = [:]
+        var cells: [String: [String: [ReportShade: Int]]] = [:]
         for step in 0..<graph.stepCount {
             let rule = graph.rule(of: step)
             let parameters = graph.parameters(of: step)

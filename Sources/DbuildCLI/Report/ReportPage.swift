@@ -5,14 +5,14 @@ import Targets
 /// The report as one self-contained HTML page: inline CSS, inline SVG, a few lines of inline script
 /// and the numbers as embedded JSON — nothing fetched from the network.
 enum ReportPage {
-    static let colors: [StepCondition: String] = [
+    static let colors: [ReportShade: String] = [
         .complete: "#3a9a4f", .missing: "#c9c9c9", .broken: "#e08a1e", .running: "#3b7dd8", .failed: "#d0342c",
     ]
 
     /// `reloadEvery`: the page reloads itself (`report --watch` rewrites it).
     static func html(_ data: ReportData, reloadEvery: Int? = nil) -> String {
         let totals = data.totals
-        let counts = StepCondition.allCases.map { "\"\($0.rawValue)\":\(totals[$0] ?? 0)" }.joined(separator: ",")
+        let counts = ReportShade.allCases.map { "\"\($0.rawValue)\":\(totals[$0] ?? 0)" }.joined(separator: ",")
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>dbuild report</title>\(reloadEvery.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
@@ -74,7 +74,7 @@ enum ReportPage {
     }
 
     static func legend() -> String {
-        "<div class=\"legend\">" + StepCondition.allCases.map { "<span style=\"background:\(colors[$0]!)\"></span>\($0.rawValue)" }.joined() + "</div>"
+        "<div class=\"legend\">" + ReportShade.allCases.map { "<span style=\"background:\(colors[$0]!)\"></span>\($0.rawValue)" }.joined() + "</div>"
     }
 
     /// Rules placed in layers by their longest path from a source, left to right.
@@ -115,8 +115,8 @@ enum ReportPage {
             for cell in row.cells {
                 let total = cell.counts.values.reduce(0, +)
                 // The worst condition present colours the cell.
-                let worst = [StepCondition.failed, .broken, .running, .missing, .complete].first { (cell.counts[$0] ?? 0) > 0 }
-                let title = StepCondition.allCases.compactMap { c in cell.counts[c].map { "\($0) \(c.rawValue)" } }.joined(separator: ", ")
+                let worst = [ReportShade.failed, .broken, .running, .missing, .complete].first { (cell.counts[$0] ?? 0) > 0 }
+                let title = ReportShade.allCases.compactMap { c in cell.counts[c].map { "\($0) \(c.rawValue)" } }.joined(separator: ", ")
                 html += "<td class=\"cell\" title=\"\(title)\" style=\"background:\(worst.map { colors[$0]! } ?? "#fff")\">"
                     + "\(cell.counts[.complete] ?? 0)/\(total)</td>"
             }
