@@ -58,6 +58,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Rules", "Targets", "Backends", "Basics"], path: "Tests/TestSupport"),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
+        .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "Basics"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "HDF5Support", "TestSupport"]),
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "Rules", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Basics", "Targets", "Rules", "TestSupport"], exclude: ["Fixtures"]),

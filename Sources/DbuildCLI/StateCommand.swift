@@ -37,13 +37,7 @@ struct StateCommand: ParsableCommand {
                 print("state: ok; nothing to repair")
                 return
             }
-            let path = project.dotDbuild + "/state.db"
-            let aside = path + ".broken-\(Int(Date().timeIntervalSince1970))"
-            for suffix in ["", "-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: path + suffix) {
-                guard rename(path + suffix, aside + suffix) == 0 else {
-                    throw DbuildFailure.setup("cannot move \(path + suffix) aside: \(String(cString: strerror(errno)))")
-                }
-            }
+            let aside = try StateHealth.moveAside(project)
             print("state: \(problem)\nstate: moved it to \(aside) (kept for inspection; delete it when done)")
             let result = try Adoption.run(project, steps: Array(0..<project.graph.stepCount), state: try project.openState(readOnly: false))
             print("state: recorded \(result.adopted) step\(result.adopted == 1 ? "" : "s") from the products on disk; "
@@ -71,14 +65,7 @@ extension StateCommand {
             let project = try Project(options: self.project)
             try project.lock()
             let before = OwnFiles.count(root: project.root, dotDbuild: project.dotDbuild)
-            if !(try project.openState(readOnly: true).loadSubmissions(activeOnly: true)).isEmpty {
-                _ = try project.refreshSubmissions()           // ingests what finished, so it counts as settled
-            }
-            let state = try project.openState(readOnly: false)
-            let outcome = try SubmissionGC(state: state, client: SlurmClient()).run(keepDays: olderThan)
-            project.finishKilledTasksPacks(of: outcome.compacted + outcome.removed)
-            let merged = LogPackGC.merge(folder: StepLogs.packsFolder(logsDirectory: project.root + "/logs"), olderThan: olderThan * 86_400,
-                                         inUse: try project.packInUse(state))
+            let (outcome, merged) = try StateHealth.collectGarbage(project, olderThanDays: olderThan)
             let after = OwnFiles.count(root: project.root, dotDbuild: project.dotDbuild)
             print("state gc: removed \(outcome.removed.count) settled submission\(outcome.removed.count == 1 ? "" : "s"), "
                   + "compacted \(outcome.compacted.count), kept \(outcome.kept.count); merged \(merged) log pack\(merged == 1 ? "" : "s") "

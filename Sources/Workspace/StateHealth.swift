@@ -1,6 +1,7 @@
 import Foundation
 import Basics
 import Targets
+import Backends
 
 /// Whether `.dbuild/state.db` can be used: opens it and runs SQLite's integrity check.
 public enum StateHealth {
@@ -15,5 +16,33 @@ public enum StateHealth {
         } catch {
             return "\(path) cannot be read (\(error))"
         }
+    }
+
+    /// Moves a damaged `.dbuild/state.db` (and its journal files) aside, kept for inspection; returns
+    /// where. Call with the lock held.
+    public static func moveAside(_ project: Project) throws -> String {
+        let path = project.dotDbuild + "/state.db"
+        let aside = path + ".broken-\(Int(Date().timeIntervalSince1970))"
+        for suffix in ["", "-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: path + suffix) {
+            guard rename(path + suffix, aside + suffix) == 0 else {
+                throw DbuildFailure.setup("cannot move \(path + suffix) aside: \(String(cString: strerror(errno)))")
+            }
+        }
+        return aside
+    }
+
+    /// `state gc`: ingests what finished (so it counts as settled), gives back settled submissions'
+    /// files (`SubmissionGC`) and merges old log packs; returns what it did and how many packs merged.
+    public static func collectGarbage(_ project: Project, olderThanDays days: Double) throws -> (SubmissionGC.Outcome, Int) {
+        try project.lock()
+        if !(try project.openState(readOnly: true).loadSubmissions(activeOnly: true)).isEmpty {
+            _ = try project.refreshSubmissions()
+        }
+        let state = try project.openState(readOnly: false)
+        let outcome = try SubmissionGC(state: state, client: SlurmClient()).run(keepDays: days)
+        project.finishKilledTasksPacks(of: outcome.compacted + outcome.removed)
+        let merged = LogPackGC.merge(folder: StepLogs.packsFolder(logsDirectory: project.root + "/logs"), olderThan: days * 86_400,
+                                     inUse: try project.packInUse(state))
+        return (outcome, merged)
     }
 }
