@@ -51,10 +51,7 @@ struct CleanCommand: ParsableCommand {
                 return
             }
         }
-        try project.lock()
-        let state = try project.openState(readOnly: false)
-        present.forEach(project.fileSystem.removeFile)
-        try state.forget(roots.map(graph.name) + dropped.settledSteps)
+        try project.remove(present, forgetting: roots.map(graph.name) + dropped.settledSteps)
         if undeclared { try UndeclaredProducts.write(dropped.remaining, project.cacheEntry) }
         if !self.project.quiet { print("Removed \(present.count) files of \(steps) steps.") }
     }

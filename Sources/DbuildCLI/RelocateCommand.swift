@@ -39,7 +39,7 @@ struct RelocateCommand: ParsableCommand {
         let journal = project.dotDbuild + "/relocate.journal"
         if apply {
             try project.lock()
-            try finishInterrupted(journal: journal, fileSystem: project.fileSystem)
+            try Relocation.finishInterrupted(journal: journal, link: link, fileSystem: project.fileSystem)
         }
         let state = try project.openState(readOnly: true)
         let records = try state.loadRecords()
@@ -57,12 +57,9 @@ struct RelocateCommand: ParsableCommand {
         if !apply {
             for move in plan.moves { print("would \(verb) \(move.path): \(move.from) → \(move.to)") }
         } else {
-            for move in plan.moves {
-                try appendLine("\(move.from)\t\(move.to)\n", to: journal)
-                try Relocation.move(from: move.from, to: move.to, link: link, fileSystem: project.fileSystem)
+            try plan.apply(journal: journal, link: link, fileSystem: project.fileSystem) { move in
                 print("\(verb == "link" ? "linked" : "moved") \(move.path): \(move.from) → \(move.to)")
             }
-            unlink(journal)
         }
         for copy in plan.identical { print("identical copy left in place: \(copy.path) (\(copy.old))") }
         for conflict in plan.conflicts { print("CONFLICT \(conflict.path): \(conflict.other) \(conflict.why) (\(conflict.first)); left as it is") }
@@ -73,54 +70,15 @@ struct RelocateCommand: ParsableCommand {
             + "cop\(plan.identical.count == 1 ? "y" : "ies") left, \(plan.conflicts.count) conflict\(plan.conflicts.count == 1 ? "" : "s"), "
             + "\(plan.missing.count) missing everywhere, \(plan.undeclared.count) undeclared"
         if apply {
-            let folder = try writeReports(plan, project: project)
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyyMMdd-HHmmss"
+            let folder = reports ?? project.root + "/logs/relocate-" + formatter.string(from: Date())
+            try plan.writeReports(into: folder)
             summary += "; reports in \(folder)"
         } else {
             summary += " (a dry run: nothing changed; --apply acts)"
         }
         print(summary)
         if !plan.conflicts.isEmpty { throw ExitCode(1) }
-    }
-
-    /// Moves that a killed run left half-done: both copies there and identical → the source goes.
-    private func finishInterrupted(journal: String, fileSystem: DiskFileSystem) throws {
-        guard let text = readFile(journal) else { return }
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "\t").map(String.init)
-            guard parts.count == 2 else { continue }
-            let (source, destination) = (parts[0], parts[1])
-            unlink(destination + Relocation.partialSuffix)
-            var info = stat()
-            if link || lstat(destination, &info) != 0 || lstat(source, &info) != 0 { continue }
-            if Relocation.size(source) == Relocation.size(destination),
-               fileSystem.contentHash(source) == fileSystem.contentHash(destination) {
-                unlink(source)
-            }
-        }
-        unlink(journal)
-    }
-
-    private func writeReports(_ plan: Relocation, project: Project) throws -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let folder = reports ?? project.root + "/logs/relocate-" + formatter.string(from: Date())
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        func tsv(_ name: String, _ header: String, _ rows: [String]) throws {
-            try writeAtomically(Data(([header] + rows).map { $0 + "\n" }.joined().utf8), to: folder + "/" + name)
-        }
-        try tsv("moved.tsv", "path\tfrom\tto", plan.moves.map { "\($0.path)\t\($0.from)\t\($0.to)" })
-        try tsv("missing.tsv", "path\tstep", plan.missing.map { "\($0.path)\t\($0.step)" })
-        try tsv("conflicts.tsv", "path\tfirst\tother\twhy", plan.conflicts.map { "\($0.path)\t\($0.first)\t\($0.other)\t\($0.why)" })
-        try tsv("identical.tsv", "path\told_copy", plan.identical.map { "\($0.path)\t\($0.old)" })
-        try tsv("undeclared.tsv", "path\tfile", plan.undeclared.map { "\($0.path)\t\($0.file)" })
-        return folder
-    }
-
-    private func appendLine(_ line: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DbuildFailure.setup("cannot write \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        _ = line.withCString { write(fd, $0, strlen($0)) }
-        fsync(fd)
     }
 }

@@ -129,6 +129,60 @@ public struct Relocation {
     }
 }
 
+extension Relocation {
+    /// Moves that a killed run left half-done: both copies there and identical → the source goes.
+    public static func finishInterrupted(journal: String, link: Bool, fileSystem: DiskFileSystem) throws {
+        guard let text = readFile(journal) else { return }
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "\t").map(String.init)
+            guard parts.count == 2 else { continue }
+            let (source, destination) = (parts[0], parts[1])
+            unlink(destination + Relocation.partialSuffix)
+            var info = stat()
+            if link || lstat(destination, &info) != 0 || lstat(source, &info) != 0 { continue }
+            if Relocation.size(source) == Relocation.size(destination),
+               fileSystem.contentHash(source) == fileSystem.contentHash(destination) {
+                unlink(source)
+            }
+        }
+        unlink(journal)
+    }
+
+    /// The tab-separated reports of a relocation that acted: moved, missing, conflicts, identical, undeclared.
+    public func writeReports(into folder: String) throws {
+        let plan = self
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        func tsv(_ name: String, _ header: String, _ rows: [String]) throws {
+            try writeAtomically(Data(([header] + rows).map { $0 + "\n" }.joined().utf8), to: folder + "/" + name)
+        }
+        try tsv("moved.tsv", "path\tfrom\tto", plan.moves.map { "\($0.path)\t\($0.from)\t\($0.to)" })
+        try tsv("missing.tsv", "path\tstep", plan.missing.map { "\($0.path)\t\($0.step)" })
+        try tsv("conflicts.tsv", "path\tfirst\tother\twhy", plan.conflicts.map { "\($0.path)\t\($0.first)\t\($0.other)\t\($0.why)" })
+        try tsv("identical.tsv", "path\told_copy", plan.identical.map { "\($0.path)\t\($0.old)" })
+        try tsv("undeclared.tsv", "path\tfile", plan.undeclared.map { "\($0.path)\t\($0.file)" })
+    }
+
+    /// Makes the moves (or links), each named in the journal first so that a killed run is finished
+    /// by the next (`finishInterrupted`); `done` is told of each.
+    public func apply(journal: String, link: Bool, fileSystem: DiskFileSystem,
+                      done: ((path: String, from: String, to: String)) -> Void) throws {
+        for move in moves {
+            try Self.appendLine("\(move.from)\t\(move.to)\n", to: journal)
+            try Self.move(from: move.from, to: move.to, link: link, fileSystem: fileSystem)
+            done(move)
+        }
+        unlink(journal)
+    }
+
+    private static func appendLine(_ line: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DbuildFailure.setup("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+        fsync(fd)
+    }
+}
+
 public struct RelocationError: Error, CustomStringConvertible {
     public let path: String
     public let errno: Int32
