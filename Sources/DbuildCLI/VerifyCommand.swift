@@ -29,6 +29,8 @@ struct VerifyCommand: ParsableCommand {
         try HDF5Expectations.requireLibrary(for: graph.description.rules)
         let records = try project.openState(readOnly: true).loadRecords()
         let names = graph.names
+        project.fileSystem.beginScan()          // a look: verify writes nothing
+        defer { project.fileSystem.endScan() }
         let report = CompletenessReport(
             graph: graph, steps: roots, fileSystem: project.fileSystem,
             groupings: by.isEmpty ? [["rule"], ["first"]] : [by],

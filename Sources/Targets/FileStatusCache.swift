@@ -39,7 +39,10 @@ public final class FileStatusCache {
         return halves.results()
     }
 
+    /// (Called once every step has ended: nothing writes, so lookups may go through open folders.)
     fileprivate func changed(in range: Range<Int>, files: FileSystem) -> [UInt32] {
+        files.beginScan()
+        defer { files.endScan() }
         var changed: [UInt32] = []
         for i in range where known[i] {
             let now = files.status(graph.string(UInt32(i)))

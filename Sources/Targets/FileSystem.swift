@@ -3,18 +3,47 @@ import Glibc
 #endif
 import CXXHash
 
+/// What kind of thing is at a path.
+public enum FileType: UInt8, Sendable {
+    case regular, folder, namedPipe, socket, device, other
+
+    init(mode: mode_t) {
+        switch mode & S_IFMT {
+        case S_IFREG: self = .regular
+        case S_IFDIR: self = .folder
+        case S_IFIFO: self = .namedPipe
+        case S_IFSOCK: self = .socket
+        case S_IFCHR, S_IFBLK: self = .device
+        default: self = .other
+        }
+    }
+
+    /// "a folder", "a named pipe", …: what a message says is on disk.
+    public var text: String {
+        switch self {
+        case .regular: return "a file"
+        case .folder: return "a folder"
+        case .namedPipe: return "a named pipe"
+        case .socket: return "a socket"
+        case .device: return "a device"
+        case .other: return "neither a file nor a folder"
+        }
+    }
+}
+
 /// What staleness needs to know about a file.
 public struct FileStatus: Equatable, Sendable {
     public var size: Int64
     public var mtimeNanos: Int64
     public var inode: UInt64
-    public var isRegularFile: Bool
+    public var type: FileType
+    public var isRegularFile: Bool { type == .regular }
 
-    public init(size: Int64, mtimeNanos: Int64, inode: UInt64, isRegularFile: Bool = true) {
+    public init(size: Int64, mtimeNanos: Int64, inode: UInt64, type: FileType = .regular) {
         self.size = size
         self.mtimeNanos = mtimeNanos
         self.inode = inode
-        self.isRegularFile = isRegularFile
+        self.type = type
     }
 }
 
@@ -30,10 +59,16 @@ public protocol FileSystem: AnyObject {
     func createParentDirectories(of path: String)
     /// Another instance for use on another thread at the same time (nil: this one must do it all).
     func forAnotherThread() -> FileSystem?
+    /// Brackets many lookups while nothing writes (a staleness scan, the post-build check): lookups
+    /// may then be served from folders opened once.
+    func beginScan()
+    func endScan()
 }
 
 extension FileSystem {
     public func forAnotherThread() -> FileSystem? { nil }
+    public func beginScan() {}
+    public func endScan() {}
 }
 
 /// The real disk, rooted at the project directory. Uses stat(2) directly: Foundation's attribute
@@ -57,21 +92,23 @@ public final class DiskFileSystem: FileSystem {
         return other
     }
 
-    /// The folder of the last relative path looked up, kept open: products come twenty to a folder
-    /// in scan order, and a lookup of `mock_s3.h5` in an open folder walks one path component, not
-    /// three (the kernel's path walk was a quarter of a no-op's time).
+    /// During a scan, the folder of the last relative path looked up, kept open: products come
+    /// twenty to a folder in scan order, and a lookup of `mock_s3.h5` in an open folder walks one
+    /// path component, not three (the kernel's path walk was a quarter of a no-op's time).
     private var lastFolder: (path: Substring, descriptor: Int32)?
     private let missingFolder: Int32 = -2
     private var nothingChanges = false
 
-    /// Between `beginScan` and `endScan` (a staleness scan, which writes nothing) a folder found
-    /// missing is trusted to stay missing; after, every lookup asks the disk again (recipes create
-    /// folders).
+    /// Between `beginScan` and `endScan` (a staleness scan, which writes nothing) folders are opened
+    /// once and a folder found missing is trusted to stay missing. Outside a scan every lookup walks
+    /// the whole path: a recipe may have removed and recreated its output's folder (`rm -rf out &&
+    /// mkdir out`), and a descriptor opened before it ran names the removed folder, where nothing is.
     public func beginScan() { nothingChanges = true }
 
     public func endScan() {
         nothingChanges = false
-        if lastFolder?.descriptor == missingFolder { lastFolder = nil }
+        if let folder = lastFolder, folder.descriptor >= 0 { close(folder.descriptor) }
+        lastFolder = nil
     }
 
     deinit {
@@ -96,7 +133,7 @@ public final class DiskFileSystem: FileSystem {
         guard lookUp(path, &info) == 0 else { return nil }
         return FileStatus(size: Int64(info.st_size),
                           mtimeNanos: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-                          inode: UInt64(info.st_ino), isRegularFile: (info.st_mode & S_IFMT) == S_IFREG)
+                          inode: UInt64(info.st_ino), type: FileType(mode: info.st_mode))
     }
 
     private func lookUp(_ path: String, _ info: inout stat) -> Int32 {
@@ -105,6 +142,7 @@ public final class DiskFileSystem: FileSystem {
             return -1
         }
         if path.utf8.first == UInt8(ascii: "/") || rootDescriptor < 0 { return stat(absolute(path), &info) }
+        if !nothingChanges { return fstatat(rootDescriptor, path, &info, 0) }
         // Byte offsets, not String indices: finding "/" by Character costs grapheme breaking per file.
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return fstatat(rootDescriptor, path, &info, 0) }
         let folder = Substring(path.utf8[..<slash])

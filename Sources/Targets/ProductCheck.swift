@@ -2,7 +2,7 @@
 public enum ProductProblem: Equatable, Sendable {
     case missing
     /// A folder, device, pipe or socket where a file is declared.
-    case notARegularFile
+    case notARegularFile(FileType)
     /// Below the rule's `expect(minBytes:)`.
     case tooSmall(size: Int64, minimum: Int64)
     /// The content check (HDF5 expectations) failed.
@@ -12,7 +12,7 @@ public enum ProductProblem: Equatable, Sendable {
     public var text: String {
         switch self {
         case .missing: return "missing"
-        case .notARegularFile: return "not a regular file"
+        case .notARegularFile(let type): return "\(type.text), not a file"
         case .tooSmall(let size, let minimum): return "\(size) bytes, expected at least \(minimum)"
         case .content(let what): return what
         }
@@ -36,7 +36,7 @@ public struct ProductCheck {
     /// Judges a file from its status (and, if a content check is set, its path).
     public func problem(_ status: FileStatus?, path: String? = nil) -> ProductProblem? {
         guard let status else { return .missing }
-        if !status.isRegularFile { return .notARegularFile }
+        if !status.isRegularFile { return .notARegularFile(status.type) }
         if status.size < minimumBytes { return .tooSmall(size: status.size, minimum: minimumBytes) }
         if let content, let path, let what = content(path) { return .content(what) }
         return nil
@@ -88,12 +88,15 @@ public struct OutputSnapshot: Equatable, Sendable, Codable {
         }
     }
 
-    /// Removes what an attempt touched (`touched`), and returns it: the one way a failed, stopped or
-    /// killed attempt is cleaned up — what it never touched stays.
+    /// Removes what an attempt touched (`touched`), and returns what is gone: the one way a failed,
+    /// stopped or killed attempt is cleaned up — what it never touched stays, and so does a folder
+    /// or special file it left (dbuild never removes those; `kept` lists them).
     @discardableResult
-    public func removeTouched(_ paths: [String], in fileSystem: FileSystem) -> [String] {
+    public func removeTouched(_ paths: [String], in fileSystem: FileSystem) -> (removed: [String], kept: [String]) {
         let touched = touched(paths, in: fileSystem)
         touched.forEach(fileSystem.removeFile)
-        return touched
+        var removed: [String] = [], kept: [String] = []
+        for path in touched { if fileSystem.status(path) == nil { removed.append(path) } else { kept.append(path) } }
+        return (removed, kept)
     }
 }

@@ -8,6 +8,8 @@ public enum StaleReason: Equatable, Sendable {
     case forced
     /// dbuild was stopped while this step ran; its outputs are not trusted.
     case interrupted
+    /// The step's last attempt failed: whatever is on disk was not made by a successful run.
+    case lastAttemptFailed
     /// The recipe text, parameters or declared paths differ from the last successful build.
     case signatureChanged
     /// An output is not what the step left (truncated, overwritten).
@@ -26,6 +28,7 @@ public enum StaleReason: Equatable, Sendable {
         case .outputTooSmall: return "output too small"
         case .forced: return "forced"
         case .interrupted: return "interrupted"
+        case .lastAttemptFailed: return "last attempt failed"
         case .signatureChanged: return "recipe changed"
         case .outputChanged: return "output changed"
         case .inputNewer: return "input newer"
@@ -41,6 +44,7 @@ public enum StaleReason: Equatable, Sendable {
         case .outputTooSmall(let path): return "output too small: \(graph.string(path)) (the rule expects at least \(graph.producer[Int(path)] >= 0 ? graph.rule(of: Int(graph.producer[Int(path)])).minimumOutputBytes : 0) bytes)"
         case .forced: return "forced (-B)"
         case .interrupted: return "interrupted: the last run of this step did not finish"
+        case .lastAttemptFailed: return "last attempt failed: what is on disk was not made by a successful run"
         case .signatureChanged: return "recipe changed: recipe, parameters or declared files differ from the last build"
         case .outputChanged(let path): return "output changed since it was made: \(graph.string(path))"
         case .inputNewer(let path): return "input newer: \(graph.string(path))"

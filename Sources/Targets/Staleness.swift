@@ -3,7 +3,7 @@ import Rules
 /// Decides, for each needed step, whether it must run and why. Pure decision: it reads files'
 /// status and hashes and the recorded state, and changes nothing.
 ///
-/// Checks, in order: an output missing; forced; interrupted; signature changed; an input changed (by
+/// Checks, in order: an output missing; forced; interrupted; the last attempt failed; signature changed; an input changed (by
 /// mtime or by content, per rule); an upstream step will run. A step with outputs present but no record
 /// (made before dbuild, or by hand) is judged by mtime alone, like make, and never silently rebuilt.
 public final class StalenessScanner {
@@ -12,15 +12,18 @@ public final class StalenessScanner {
     public let hashes: ContentHashes
     public let records: [String: StepRecord]
     public let interrupted: Set<String>
+    /// Steps whose last attempt failed (the state's failures): never up to date, whatever is on disk.
+    public let failed: Set<String>
     public let forced: Bool
 
     public init(graph: Graph, statuses: FileStatusCache, hashes: ContentHashes, records: [String: StepRecord],
-                interrupted: Set<String>, forced: Bool) {
+                interrupted: Set<String>, failed: Set<String> = [], forced: Bool) {
         self.graph = graph
         self.statuses = statuses
         self.hashes = hashes
         self.records = records
         self.interrupted = interrupted
+        self.failed = failed
         self.forced = forced
     }
 
@@ -55,8 +58,8 @@ public final class StalenessScanner {
         for id in graph.outputIDs(of: step) {
             if let status = statuses.status(id), !status.isRegularFile {
                 throw GraphError.unusableOutput(path: graph.string(id), step: graph.name(step), place: graph.place(of: step),
-                    problem: "it exists and is not a regular file (a folder, device, pipe or socket); dbuild never removes "
-                        + "or replaces such a file, so choose another output path")
+                    problem: "it exists as \(status.type.text), not a regular file; dbuild never removes or replaces "
+                        + "such a thing, so choose another output path")
             }
         }
     }
@@ -77,6 +80,7 @@ public final class StalenessScanner {
         if forced { return .forced }
         let name = graph.name(step)
         if interrupted.contains(name) { return .interrupted }
+        if failed.contains(name) { return .lastAttemptFailed }
         let upcoming: (UInt32) -> Bool = { id in
             guard let pending else { return false }
             let producer = self.graph.producer[Int(id)]

@@ -162,7 +162,8 @@ public final class Project {
         let statuses = FileStatusCache(graph: graph, fileSystem: fileSystem)
         let hashes = ContentHashes(fileSystem: fileSystem, cache: try state.loadHashCache())
         return StalenessScanner(graph: graph, statuses: statuses, hashes: hashes, records: try state.loadRecords(),
-                                interrupted: try state.loadInterrupted(), forced: forced)
+                                interrupted: try state.loadInterrupted(), failed: Set(try state.loadFailures().keys),
+                                forced: forced)
     }
 
     public func scan(_ scanner: StalenessScanner, needed: [Bool]) throws -> [StaleReason?] {

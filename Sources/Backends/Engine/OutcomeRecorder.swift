@@ -79,8 +79,12 @@ public final class OutcomeRecorder {
         case .finished(let exit) where exit.succeeded:
             exitStatus = 0
             if let (path, found) = graph.productCheck(of: step).firstProblem(outputs, in: fileSystem) {
-                problem = found == .missing ? missingText(outputs, remote: remote, on: on, first: path)
-                    : "exited 0 but wrote \(path): \(found.text)"
+                switch found {
+                case .missing: problem = missingText(outputs, remote: remote, on: on, first: path)
+                case .notARegularFile(let type):
+                    problem = "exited 0 but left \(type.text) at \(path), where a file is declared"
+                default: problem = "exited 0 but wrote \(path): \(found.text)"
+                }
             } else {
                 recordRun(outcome, startedAt: startedAt, outcome: "done")
                 let record = StalenessScanner.record(of: step, in: graph, hashes: hashes, signature: outcome.signature,
@@ -142,12 +146,13 @@ public final class OutcomeRecorder {
     }
 
     /// Removes the outputs the attempt created or changed (all of them when nothing is known of the
-    /// attempt's start); returns (removed, kept untouched).
+    /// attempt's start); returns what was removed, what it touched and could not remove (a folder or
+    /// special file, which dbuild never removes), and how many outputs are present now.
     @discardableResult
-    private func removeTouched(_ outcome: StepOutcome, _ outputs: [String], keep: Bool) -> (removed: [String], kept: Int) {
-        guard !keep, let before = outcome.before else { return ([], outputs.filter { fileSystem.status($0) != nil }.count) }
-        let touched = before.removeTouched(outputs, in: fileSystem)
-        return (touched, outputs.filter { fileSystem.status($0) != nil }.count)
+    private func removeTouched(_ outcome: StepOutcome, _ outputs: [String], keep: Bool) -> (removed: [String], leftBehind: [String], present: Int) {
+        guard !keep, let before = outcome.before else { return ([], [], outputs.filter { fileSystem.status($0) != nil }.count) }
+        let (removed, leftBehind) = before.removeTouched(outputs, in: fileSystem)
+        return (removed, leftBehind, outputs.filter { fileSystem.status($0) != nil }.count)
     }
 
     private func recordRun(_ outcome: StepOutcome, startedAt: Double?, outcome kind: String) {
@@ -167,7 +172,8 @@ public final class OutcomeRecorder {
         let rule = graph.rule(of: step)
         let outputs = graph.outputs(of: step)
         let keep = rule.keepsOutputsOnFailure
-        let (removed, kept) = removeTouched(outcome, outputs, keep: keep)
+        let (removed, leftBehind, present) = removeTouched(outcome, outputs, keep: keep)
+        let kept = present - leftBehind.count
         let log = Builder.logPath(of: step, in: graph)
         let now = Date().timeIntervalSince1970
         if outcome.end == .stopped {
@@ -187,6 +193,11 @@ public final class OutcomeRecorder {
                          + (kept > 0 ? "; \(kept) it never touched are kept" : ""))
         } else if kept > 0 && !keep {
             lines.append("    it touched none of its outputs: the \(kept) present are kept")
+        }
+        for path in leftBehind.prefix(3) {
+            let what = fileSystem.status(path)?.type.text ?? "something"
+            lines.append("    \(path) is \(what) the attempt left; dbuild never removes a folder or special file, so it is still on disk"
+                         + " and the step runs again")
         }
         if keep && !outputs.isEmpty { lines.append("    its files are kept for the next attempt, which runs it again") }
         say(lines.joined(separator: "\n"))
