@@ -23,6 +23,8 @@ struct BuildCommand: ParsableCommand {
     var keepGoing = false
     @Flag(name: [.customShort("B"), .long], help: "Run every selected step, stale or not.")
     var alwaysMake = false
+    @Flag(help: "Run steps of .protected() rules again when they are stale (refused otherwise).")
+    var rebuildProtected = false
     @Flag(name: [.customShort("v"), .long], help: "Print each command; list every step in a dry run.")
     var verbose = false
     @Option(help: "Where steps run: local or slurm (default: the Datafile's choice, else local).")
@@ -62,6 +64,7 @@ struct BuildCommand: ParsableCommand {
         request.jobs = jobs
         request.keepGoing = keepGoing
         request.alwaysMake = alwaysMake
+        request.rebuildProtected = rebuildProtected
         request.verbose = verbose
         request.quiet = quiet
         request.backend = backend

@@ -13,6 +13,7 @@ final class DatafileBuilder {
     var defaultBackend = "local"
     var onFinish: String?
     private var roots: [RootDescription] = []
+    var presenceOnly: Set<String> = []
     private var graph = GraphDescription()
     private var interned: [String: UInt32] = [:]
     /// Per expanded rule: name → its steps, and every "/"-prefix of a name → steps under it. Built on
@@ -82,6 +83,7 @@ final class DatafileBuilder {
         graph.defaultBackend = defaultBackend
         graph.onFinish = onFinish
         graph.roots = roots
+        graph.presenceOnly = presenceOnly.sorted()
         return graph
     }
 

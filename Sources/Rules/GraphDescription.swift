@@ -8,6 +8,11 @@ public struct RuleDescription: Equatable, Sendable {
     public var minimumOutputBytes: Int = 0
     public var keepsOutputsOnFailure = false
     public var checkpointing = false
+    /// `.writesInPlace()`: the recipe writes its products where they are, never staged.
+    public var writesInPlace = false
+    /// `.protected()`: its products are made read-only, and a plan that would run it again is refused
+    /// unless `--rebuild-protected` is given.
+    public var isProtected = false
     public var batch = BatchOptions()
     public var hdf5Checks: [HDF5Check] = []
     public var countGoal: CountGoal?
@@ -28,6 +33,8 @@ public struct GraphDescription: Sendable {
     public var onFinish: String?
     /// Named roots products may live under (`@name/…` paths).
     public var roots: [RootDescription] = []
+    /// Inputs judged by presence only (`existing(path)`): their mtime and content never make a step stale.
+    public var presenceOnly: [String] = []
     public var strings: [String] = []
     public var rules: [RuleDescription] = []
     /// Per step: its rule's index.

@@ -110,7 +110,8 @@ extension GraphDescription {
             w.u32(optional(r.partition)); w.u32(optional(r.account)); w.u32(optional(r.qos)); w.u32(optional(r.constraint))
             w.ids(ArraySlice(r.extraFlags.map(id)))
             w.int(rule.minimumOutputBytes)
-            w.u8(rule.checkpointing ? 2 : rule.keepsOutputsOnFailure ? 1 : 0)   // 2: checkpointing
+            // Low two bits: 1 keeps a failed attempt's files, 2 checkpointing; 4 writes in place, 8 protected.
+            w.u8((rule.checkpointing ? 2 : rule.keepsOutputsOnFailure ? 1 : 0) | (rule.writesInPlace ? 4 : 0) | (rule.isProtected ? 8 : 0))
             let b = rule.batch
             w.int(b.stepsPerTask); w.int(b.throttle); w.int(b.retries)
             w.u64(b.timeFactor.bitPattern); w.u64(b.memoryFactor.bitPattern)
@@ -148,8 +149,8 @@ extension GraphDescription {
             w.u32(toolCounts[step])
         }
         blocks(at: stepCount)
-        // Roots last, and only when declared: a graph without them reads as before.
-        if !roots.isEmpty {
+        // Roots last, and only when declared (or presence-only inputs follow): a graph without them reads as before.
+        if !roots.isEmpty || !presenceOnly.isEmpty {
             w.u32(UInt32(roots.count))
             for root in roots {
                 w.u32(id(root.name))
@@ -158,11 +159,13 @@ extension GraphDescription {
                 for location in root.locations { w.u32(id(location)) }
             }
         }
+        if !presenceOnly.isEmpty { w.ids(ArraySlice(presenceOnly.map(id))) }
         var out = WireWriter()
         out.bytes.reserveCapacity(1 << 20 + 1024)
         out.bytes.append(contentsOf: magic)
-        // Flags: 1 the default backend is SLURM, 2 an onFinish command follows (older files: 0 or 1).
-        out.u8((defaultBackend == "slurm" ? 1 : 0) | (onFinish != nil ? 2 : 0))
+        // Flags: 1 the default backend is SLURM, 2 an onFinish command follows (older files: 0 or 1),
+        // 4 presence-only inputs follow the roots.
+        out.u8((defaultBackend == "slurm" ? 1 : 0) | (onFinish != nil ? 2 : 0) | (presenceOnly.isEmpty ? 0 : 4))
         if let onFinish { out.string(onFinish) }
         out.u32(UInt32(strings.count + extra.count))
         for s in [strings, extra].joined() {
@@ -188,6 +191,7 @@ extension GraphDescription {
             let flags = try r.u8()
             g.defaultBackend = flags & 1 == 1 ? "slurm" : "local"
             if flags & 2 != 0 { g.onFinish = try r.string() }
+            let hasPresenceOnly = flags & 4 != 0
             let stringCount = Int(try r.u32())
             g.strings.reserveCapacity(stringCount)
             for _ in 0..<stringCount { g.strings.append(try r.string()) }
@@ -214,8 +218,10 @@ extension GraphDescription {
                 rule.resources.extraFlags = try extra.map(string)
                 rule.minimumOutputBytes = try r.int()
                 let keeping = try r.u8()
-                rule.keepsOutputsOnFailure = keeping != 0
-                rule.checkpointing = keeping == 2
+                rule.keepsOutputsOnFailure = keeping & 3 != 0
+                rule.checkpointing = keeping & 3 == 2
+                rule.writesInPlace = keeping & 4 != 0
+                rule.isProtected = keeping & 8 != 0
                 rule.batch.stepsPerTask = try r.int(); rule.batch.throttle = try r.int(); rule.batch.retries = try r.int()
                 rule.batch.timeFactor = Double(bitPattern: try r.u64()); rule.batch.memoryFactor = Double(bitPattern: try r.u64())
                 let flags = try r.u8()
@@ -304,6 +310,11 @@ extension GraphDescription {
                     guard count <= 1_000 else { throw WireReader.Truncated() }
                     g.roots.append(RootDescription(name: name, locations: try (0..<count).map { _ in try string(try r.u32()) }, line: line))
                 }
+            }
+            if hasPresenceOnly {
+                var ids: [UInt32] = []
+                _ = try r.ids(into: &ids, limit: stringCount)
+                g.presenceOnly = try ids.map(string)
             }
         } catch is WireReader.Truncated {
             throw GraphFormatError(description: "graph file is truncated or corrupt")

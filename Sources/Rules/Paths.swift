@@ -35,3 +35,12 @@ private func isPlainRelativePath(_ path: String) -> Bool {
     }
     return previous != UInt8(ascii: "/") && dots != 1 && dots != 2
 }
+
+/// An input judged by presence only: it must exist, but its mtime and content never make a step
+/// stale — reference data that copies and syncs touch (`existing("ref/genome.fa")`).
+///
+///     s.inputs = [existing("ref/genome.fa"), "reads/\(s.sample).fq"]
+public func existing(_ path: String) -> String {
+    DatafileBuilder.shared.presenceOnly.insert(normalizedPath(path))
+    return path
+}

@@ -86,6 +86,26 @@ public final class Rule {
         return self
     }
 
+    /// The recipe writes its products where they are instead of into a staging folder: for recipes
+    /// that update an output in place, or write files under names they are never given. A failed,
+    /// stopped or killed attempt then costs the products it had begun to rewrite (what it touched is
+    /// removed), as with make. dbuild also decides this itself from the recipe's text (`-n -v` says so).
+    @discardableResult
+    public func writesInPlace() -> Rule {
+        description.writesInPlace = true
+        return self
+    }
+
+    /// A finished product that must not be made again by accident (a published catalogue): after
+    /// success its outputs are made read-only, and a build whose plan would run this rule's steps
+    /// again is refused before anything runs (exit 2, naming them and why) unless it is given
+    /// `--rebuild-protected`.
+    @discardableResult
+    public func protected() -> Rule {
+        description.isProtected = true
+        return self
+    }
+
     /// The recipe resumes from what an earlier attempt left (a checkpointing simulation on a queue
     /// that preempts it): a failed, stopped, timed-out or killed attempt's files are kept (never
     /// trusted as products), and each run is told its attempt number and why the last one ended, in

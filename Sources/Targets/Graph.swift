@@ -153,6 +153,9 @@ public final class Graph {
     }
 
     /// The string id of a path that appears in the graph, if any.
+    /// Inputs judged by presence only (`existing(path)`), by string id; empty when the Datafile names none.
+    public private(set) lazy var presenceOnly: Set<UInt32> = Set(description.presenceOnly.compactMap(pathID))
+
     public func pathID(_ path: String) -> UInt32? {
         if pathLookup == nil {
             var lookup: [String: UInt32] = [:]

@@ -2,7 +2,9 @@
 /// `{inputs}` / `{outputs}` / `{tools}` (all, space-separated), `{name}`, `{rule}` and `{<parameter>}`. Every value is
 /// shell-quoted when it needs to be. Unknown `{...}` is left as written, so awk and shell braces work.
 public enum RecipeText {
-    public static func expand(step: Int, in graph: Graph) -> String {
+    /// - Parameter writtenTo: where the recipe writes each output, when not to the product itself
+    ///   (its staged path, see `Staging`).
+    public static func expand(step: Int, in graph: Graph, writtenTo: [String]? = nil) -> String {
         let template = graph.recipe(of: step)
         guard template.contains("{") else { return template }
         // Only the placeholders the recipe uses are computed: a 10^6-step plan expands every recipe.
@@ -19,10 +21,10 @@ public enum RecipeText {
             case "name": return quote(graph.name(step))
             case "rule": return quote(rule.name)
             case "inputs": return inputs().map(read).joined(separator: " ")
-            case "outputs": return graph.outputs(of: step).map(written).joined(separator: " ")
+            case "outputs": return writtenTo.map { $0.map(quote) }?.joined(separator: " ") ?? graph.outputs(of: step).map(written).joined(separator: " ")
             case "tools": return tools().map(read).joined(separator: " ")
             case "input": return inputs().first.map(read) ?? ""
-            case "output": return graph.outputs(of: step).first.map(written) ?? ""
+            case "output": return writtenTo.map { $0.first.map(quote) ?? "" } ?? graph.outputs(of: step).first.map(written) ?? ""
             case "tool": return tools().first.map(read) ?? ""
             default:
                 guard let i = rule.parameterNames.firstIndex(where: { $0 == key }) else { return nil }

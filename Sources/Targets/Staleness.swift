@@ -15,6 +15,8 @@ public final class StalenessScanner {
     /// Steps whose last attempt failed (the state's failures): never up to date, whatever is on disk.
     public let failed: Set<String>
     public let forced: Bool
+    /// Inputs whose mtime and content never make a step stale (`existing`).
+    private let presenceOnly: Set<UInt32>
 
     public init(graph: Graph, statuses: FileStatusCache, hashes: ContentHashes, records: [String: StepRecord],
                 interrupted: Set<String>, failed: Set<String> = [], forced: Bool) {
@@ -24,6 +26,7 @@ public final class StalenessScanner {
         self.records = records
         self.interrupted = interrupted
         self.failed = failed
+        presenceOnly = graph.presenceOnly
         self.forced = forced
     }
 
@@ -95,7 +98,8 @@ public final class StalenessScanner {
         case .hash:
             let inputs = graph.inputIDs(of: step)
             guard record.inputHashes.count == inputs.count else { return .signatureChanged }
-            for (i, id) in inputs.enumerated() where !upcoming(id) && hashes.hash(graph.string(id)) != record.inputHashes[i] {
+            for (i, id) in inputs.enumerated() where !upcoming(id) && !presenceOnly.contains(id)
+                && hashes.hash(graph.string(id)) != record.inputHashes[i] {
                 return .inputChanged(path: id)
             }
             return nil
@@ -121,7 +125,8 @@ public final class StalenessScanner {
 
     private func newerInput(_ step: Int, than oldestOutput: Int64, skipping upcoming: (UInt32) -> Bool) -> StaleReason? {
         for id in graph.inputIDs(of: step) where !upcoming(id) {
-            if let status = statuses.status(id), status.mtimeNanos > oldestOutput { return .inputNewer(path: id) }
+            if let status = statuses.status(id), status.mtimeNanos > oldestOutput,
+               presenceOnly.isEmpty || !presenceOnly.contains(id) { return .inputNewer(path: id) }
         }
         return nil
     }
@@ -137,7 +142,9 @@ public final class StalenessScanner {
     public static func record(of step: Int, in graph: Graph, hashes: ContentHashes, signature: UInt64? = nil,
                               duration: Double, finishedAt: Double) -> StepRecord {
         let usesHashes = graph.rule(of: step).staleness == .hash
-        let inputs = usesHashes ? graph.inputIDs(of: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
+        // A presence-only input is never compared: recorded as 0, never read.
+        let presenceOnly = graph.presenceOnly
+        let inputs = usesHashes ? graph.inputIDs(of: step).map { presenceOnly.contains($0) ? 0 : hashes.hash(graph.string($0)) ?? 0 } : []
         let feedsHashes = usesHashes || graph.dependents(of: step).contains { graph.rule(of: Int($0)).staleness == .hash }
         let outputs = feedsHashes ? graph.outputIDs(of: step).map { hashes.hash(graph.string($0)) ?? 0 } : []
         let facts = graph.outputIDs(of: step).map { hashes.fileSystem.status(graph.string($0)) }

@@ -19,6 +19,8 @@ public struct BuildRequest: Sendable {
     public var keepGoing = false
     /// Run every selected step, stale or not (`-B`).
     public var alwaysMake = false
+    /// Run steps of `.protected()` rules again when they are stale.
+    public var rebuildProtected = false
     public var verbose = false
     public var quiet = false
     /// nil: the Datafile's choice, else local.

@@ -32,10 +32,13 @@ public final class BuildSession {
     public func run() throws {
         let started = Date()
         guard let p = try prepare() else { return }
+        let protected = request.rebuildProtected ? nil : ProtectedSteps.refusal(p.plan, records: p.scanner.records, statuses: p.scanner.statuses)
         if request.dryRun || request.emitOnly != nil {
             try printPlan(p)
+            if let protected, !request.json { say("dbuild: warning: a build of this plan is refused: " + protected) }
             return
         }
+        if let protected { throw DbuildFailure.usage(protected) }
         let (project, continuation, chosen, plan) = (p.project, p.continuation, p.chosen, p.plan)
         let inFlight = p.inFlight
         let neededCount = p.neededCount
@@ -176,6 +179,7 @@ public final class BuildSession {
             let builder = Builder(graph: project.graph, plan: plan, scanner: scanner, state: state)
             builder.quiet = request.quiet
             builder.verbose = request.verbose
+            builder.stagesOutputs = true
             builder.awaitedElsewhere = Set(inFlight.keys)
             let backend: Backend
             var publisher: ProgressPublisher?          // a local build's progress, for `status` elsewhere

@@ -273,7 +273,7 @@ extension BuildScenarioTests {
         try s.remove("bin/launch")                     // the launcher is gone: the rerun fails at launch
         let failed = try s.dbuild("all")
         #expect(failed.status == 1)
-        #expect(failed.stdout.contains("it touched none of its outputs: the 3 present are kept"), "\(failed.stdout)")
+        #expect(failed.stdout.contains("it wrote into a staging folder, now removed: the 3 products it was to replace are untouched"), "\(failed.stdout)")
         #expect(try s.treeFingerprint().filter { kept.contains($0.key) } == before, "the 3 untouched outputs are kept as they were")
         #expect(try s.dbuild("all", "-n").stdout.contains("LP  missing output: planes/plane2.dat"), "and the step stays marked to run")
     }

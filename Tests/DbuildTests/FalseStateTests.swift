@@ -47,7 +47,7 @@ import Testing
         #expect(try s.dbuild("all", "-n").stdout.contains("Nothing to do"), "a product without a record is judged like make")
         let failed = try s.dbuild("all", "-B")
         #expect(failed.status == 1)
-        #expect(failed.stdout.contains("it touched none of its outputs: the 1 present are kept"), "\(failed.stdout)")
+        #expect(failed.stdout.contains("it wrote into a staging folder, now removed: the 1 product it was to replace is untouched"), "\(failed.stdout)")
         #expect(s.read("out.txt") == "copied by hand\n")
         let dry = try s.dbuild("all", "-n")
         #expect(dry.stdout.contains("last attempt failed"), "\(dry.stdout)")
@@ -59,7 +59,8 @@ import Testing
     }
 
     /// A recipe that leaves a folder (or a named pipe) where a file is declared is told what is on
-    /// disk and that it was kept, not that it was removed; the next plan refuses the path.
+    /// disk and whether it was kept or removed. Written in place, the folder stays (dbuild never
+    /// removes a folder) and the next plan refuses the path; staged, it goes with the staging folder.
     @Test func aFolderOrPipeLeftWhereAFileIsDeclaredGetsATrueMessage() throws {
         let s = try Scenario("empty")
         try s.write("Datafile", """
@@ -68,6 +69,7 @@ import Testing
                 s.outputs = ["made.out"]
                 s.recipe = "mkdir -p {output} && echo x > {output}/part.txt"
             }
+            .writesInPlace()
             Rule("Pipe") { s in
                 s.outputs = ["pipe.out"]
                 s.recipe = "mkfifo {output}"
@@ -77,9 +79,11 @@ import Testing
         #expect(build.status == 1)
         #expect(build.stdout.contains("FAILED: Folder exited 0 but left a folder at made.out, where a file is declared"), "\(build.stdout)")
         #expect(build.stdout.contains("made.out is a folder the attempt left; dbuild never removes a folder or special file, so it is still on disk"), "\(build.stdout)")
-        #expect(build.stdout.contains("FAILED: Pipe exited 0 but left a named pipe at pipe.out"), "\(build.stdout)")
+        #expect(build.stdout.contains("FAILED: Pipe exited 0 but left a named pipe at pipe.out, where a file is declared (it was written to .dbuild/staging/"), "\(build.stdout)")
+        #expect(build.stdout.contains("and removed with the staging folder)"), "\(build.stdout)")
         #expect(!build.stdout.contains("were removed"), "nothing was removed: \(build.stdout)")
         #expect(s.read("made.out/part.txt") == "x\n", "the folder is still there, as the message says")
+        #expect(!s.exists("pipe.out") && !s.exists(".dbuild/staging"), "the pipe went with the staging folder, as the message says")
         let next = try s.dbuild("all", "-n")
         #expect(next.status == 2)
         #expect(next.stderr.contains("exists as a folder, not a regular file"), "\(next.stderr)")

@@ -20,6 +20,9 @@ public struct StepJob: Sendable {
     /// Set when the step runs "only if what it reads comes out changed" and that cannot be known
     /// yet (its upstream steps run elsewhere, later): the array task decides before running it.
     public var cutoff: CutoffCheck?
+    /// Set when the recipe writes into staging folders (its command names the staged paths): the
+    /// outputs move into place only when it succeeded.
+    public var staging: StagedOutputs?
 
     public init(step: Int32, name: String, rule: String, command: String, inputs: [String] = [], outputs: [String],
                 logPath: String, resources: Resources, environment: [String: String] = [:],
@@ -60,6 +63,14 @@ public enum StepEnd: Equatable, Sendable {
     case unreadableResult(String)
 }
 
+extension StepEnd {
+    /// The recipe ran and exited 0.
+    public var isSuccessfulExit: Bool {
+        if case .finished(let exit) = self { return exit.succeeded }
+        return false
+    }
+}
+
 /// One outcome of one step, from any backend: the one type the engine records.
 public struct StepOutcome: Sendable {
     public var step: Int32
@@ -79,6 +90,12 @@ public struct StepOutcome: Sendable {
     public var place: String?
     /// The recipe's peak resident memory (KiB), when the process that ran it could tell.
     public var peakMemoryKB: Int?
+    /// Staged outputs not yet moved into place (a recipe run here): the recorder moves them when
+    /// the step succeeded, and removes them otherwise.
+    public var staging: StagedOutputs?
+    /// Outputs the place it ran found missing or unsound (an array task, which checked and moved
+    /// staged outputs itself): the step failed, whatever is on disk here.
+    public var unsoundOutputs: [String] = []
 
     public init(step: Int32, end: StepEnd, seconds: Double = 0, host: String? = nil, before: OutputSnapshot? = nil,
                 signature: UInt64? = nil, handedOverAt: Double? = nil, place: String? = nil) {

@@ -46,6 +46,9 @@ public final class Builder {
     /// cannot judge early cutoff here.
     public var awaitedElsewhere: Set<Int32> = []
     public let recorder: OutcomeRecorder
+    /// Recipes write into staging folders, and their outputs replace the products only when they
+    /// succeeded (`Targets/Staging`); off on an in-memory file system.
+    public var stagesOutputs = false
     /// Where succeeded steps' logs are packed when they run here; nil keeps every log a plain file.
     public var logPacker: LogPackWriter?
     /// Log folders this build created: removed at its end when packing left them empty.
@@ -99,6 +102,7 @@ public final class Builder {
             logPacker.close()
             removeEmptyLogFolders()
         }
+        if stagesOutputs, let disk = fileSystem as? DiskFileSystem { StagedOutputs.removeEmptyParents(project: disk.root, roots: graph.roots) }
         summary.blocked = plan.blocked.count
         summary.notStarted = max(0, summary.planned - summary.ran - summary.cutOff - summary.blocked - summary.submitted - summary.deferred)
         try? state.saveHashes(scanner.hashes.takeFresh())
@@ -355,10 +359,20 @@ public final class Builder {
             logFolders.insert((log as NSString).deletingLastPathComponent)
             logPacker.take(step: name, logPath: disk.absolute(log), removeNow: true)      // an earlier attempt's log is kept, packed
         }
-        return StepJob(step: step32, name: name, rule: rule.name, command: RecipeText.expand(step: step, in: graph),
-                       inputs: graph.inputs(of: step), outputs: outputs, logPath: log, resources: rule.resources,
-                       environment: rule.checkpointing ? attemptEnvironment(name) : [:],
-                       before: OutputSnapshot(outputs, in: fileSystem), cutoff: cutoff)
+        let staging = stagesOutputs && graph.staging(of: step).isStaged
+            ? StagedOutputs(step: name, outputs: outputs, roots: graph.roots) : nil
+        if rule.isProtected && staging == nil, let disk = fileSystem as? DiskFileSystem {
+            // Run again on purpose (--rebuild-protected): a recipe that writes in place may write.
+            var info = stat()
+            for output in outputs where stat(disk.absolute(output), &info) == 0 { chmod(disk.absolute(output), info.st_mode | 0o200) }
+        }
+        var job = StepJob(step: step32, name: name, rule: rule.name,
+                          command: RecipeText.expand(step: step, in: graph, writtenTo: staging?.paths),
+                          inputs: graph.inputs(of: step), outputs: outputs, logPath: log, resources: rule.resources,
+                          environment: rule.checkpointing ? attemptEnvironment(name) : [:],
+                          before: OutputSnapshot(outputs, in: fileSystem), cutoff: cutoff)
+        job.staging = staging
+        return job
     }
 
     /// What an array task compares before running a step that runs only if its inputs change.

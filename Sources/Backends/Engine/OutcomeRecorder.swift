@@ -52,6 +52,9 @@ public final class OutcomeRecorder {
         let rule = graph.rule(of: step)
         let outputs = graph.outputs(of: step)
         for id in graph.description.outputs(ofStep: step) { statuses?.invalidate(id) }
+        if let staging = outcome.staging, let disk = fileSystem as? DiskFileSystem, !outcome.end.isSuccessfulExit {
+            staging.discard(base: disk.root)          // the products it was to replace stay as they were
+        }
         if outcome.handedOverAt != nil { try? state.settleSubmittedStep(name) }
         let remote = outcome.host.map { $0 != host } ?? false
         let on = remote ? " on \(outcome.host!)" : ""
@@ -78,14 +81,10 @@ public final class OutcomeRecorder {
             return recordUnsure(outcome, why: why)
         case .finished(let exit) where exit.succeeded:
             exitStatus = 0
-            if let (path, found) = graph.productCheck(of: step).firstProblem(outputs, in: fileSystem) {
-                switch found {
-                case .missing: problem = missingText(outputs, remote: remote, on: on, first: path)
-                case .notARegularFile(let type):
-                    problem = "exited 0 but left \(type.text) at \(path), where a file is declared"
-                default: problem = "exited 0 but wrote \(path): \(found.text)"
-                }
+            if let found = outputProblem(outcome, outputs, remote: remote, on: on) {
+                problem = found
             } else {
+                if rule.isProtected, let disk = fileSystem as? DiskFileSystem { Self.makeReadOnly(outputs.map(disk.absolute)) }
                 recordRun(outcome, startedAt: startedAt, outcome: "done")
                 let record = StalenessScanner.record(of: step, in: graph, hashes: hashes, signature: outcome.signature,
                                                      duration: outcome.seconds, finishedAt: Date().timeIntervalSince1970)
@@ -110,10 +109,52 @@ public final class OutcomeRecorder {
         return recordFailure(outcome, problem: problem, exitStatus: exitStatus)
     }
 
-    /// "exited 0 but did not write its output: a.txt" (or "2 of its outputs: …").
-    private func missingText(_ outputs: [String], remote: Bool, on: String, first: String) -> String {
+    /// What is wrong with the outputs of a recipe that exited 0, if anything. Staged outputs are
+    /// checked where they were written and, when sound, moved into place; otherwise removed.
+    private func outputProblem(_ outcome: StepOutcome, _ outputs: [String], remote: Bool, on: String) -> String? {
+        if !outcome.unsoundOutputs.isEmpty {
+            let some = outcome.unsoundOutputs.prefix(3).joined(separator: ", ") + (outcome.unsoundOutputs.count > 3 ? ", …" : "")
+            return "exited 0\(on), but did not write " + (outputs.count == 1 ? "its output" : "\(outcome.unsoundOutputs.count) of its outputs")
+                + " (or wrote one too small, or not a file): " + some
+        }
+        let staging = outcome.staging
+        let disk = fileSystem as? DiskFileSystem
+        let written = staging?.paths ?? outputs
+        let check = graph.productCheck(of: Int(outcome.step))
+        if let (path, found) = check.firstProblem(written, in: fileSystem) {
+            let product = outputs[written.firstIndex(of: path) ?? 0]
+            defer { if let staging, let disk { staging.discard(base: disk.root) } }
+            switch found {
+            case .missing: return missingText(outputs, written: written, remote: remote, on: on, first: product)
+            case .notARegularFile(let type): return "exited 0 but left \(type.text) at \(product), where a file is declared"
+                + (staging == nil ? "" : " (it was written to \(path) and removed with the staging folder)")
+            default: return "exited 0 but wrote \(product): \(found.text)"
+            }
+        }
+        guard let staging, let disk else { return nil }
+        do {
+            try staging.commit(base: disk.root)
+        } catch {
+            staging.discard(base: disk.root)
+            return "exited 0 but its outputs could not be moved into place (\(error))"
+        }
+        if let (path, found) = check.firstProblem(outputs, in: fileSystem) {
+            return "exited 0 but \(path) is \(found.text) after it was moved into place"
+        }
+        return nil
+    }
+
+    /// A `.protected()` rule's products: nobody's write bits (a stray `>` cannot truncate a catalogue).
+    static func makeReadOnly(_ paths: [String]) {
+        var info = stat()
+        for path in paths where stat(path, &info) == 0 { chmod(path, info.st_mode & 0o7555) }
+    }
+
+    /// "exited 0 but did not write its output: a.txt" (or "2 of its outputs: …"), naming products
+    /// whose written paths (staged, or the products themselves) are missing.
+    private func missingText(_ outputs: [String], written: [String], remote: Bool, on: String, first: String) -> String {
         if remote { return "exited 0\(on), but \(first) is missing" }
-        let missing = outputs.filter { fileSystem.status($0) == nil }
+        let missing = outputs.indices.filter { fileSystem.status(written[$0]) == nil }.map { outputs[$0] }
         return "exited 0 but did not write " + (outputs.count == 1 ? "its output" : "\(missing.count) of its outputs") + ": "
             + missing.prefix(3).joined(separator: ", ") + (missing.count > 3 ? ", …" : "")
     }
@@ -191,6 +232,8 @@ public final class OutcomeRecorder {
         if !removed.isEmpty {
             lines.append("    the outputs it wrote were removed (\(removed.count) of \(outputs.count)), so nothing half-made is trusted"
                          + (kept > 0 ? "; \(kept) it never touched are kept" : ""))
+        } else if kept > 0 && outcome.staging != nil {
+            lines.append("    it wrote into a staging folder, now removed: the \(kept) product\(kept == 1 ? " it was to replace is" : "s it was to replace are") untouched")
         } else if kept > 0 && !keep {
             lines.append("    it touched none of its outputs: the \(kept) present are kept")
         }

@@ -25,7 +25,28 @@ public enum PlanReport {
             out += "\nOnly if what they read comes out changed:\n"
                 + section(conditional, plan: plan, showAll: showAll, perRuleLimit: perRuleLimit)
         }
+        if listAll { out += inPlace(plan) }
         return out
+    }
+
+    /// `-n -v`: the planned steps whose outputs are written in place, not staged, by rule and why.
+    static func inPlace(_ plan: Plan) -> String {
+        let graph = plan.graph
+        var groups: [String: Int] = [:]
+        var order: [String] = []
+        for step in plan.steps {
+            guard case .inPlace(let why) = graph.staging(of: Int(step)) else { continue }
+            let key = graph.rule(of: Int(step)).name + ": " + why
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: 0] += 1
+        }
+        guard !order.isEmpty else { return "" }
+        return "\nWritten in place, not staged (a failed or stopped attempt removes what it had begun to rewrite):\n"
+            + order.map { key -> String in
+                let count = groups[key]!
+                let colon = key.range(of: ": ")!
+                return "  \(key[..<colon.lowerBound]) (\(count) step\(count == 1 ? "" : "s")): \(key[colon.upperBound...])\n"
+            }.joined()
     }
 
     /// Steps grouped by rule: a header with counts per reason, then each step with its reason.

@@ -58,6 +58,7 @@ public final class LocalBackend: Backend {
             if let ownerTag { env[LeftoverRecipes.variable] = ownerTag }
             env.merge(job.environment) { $1 }
             do {
+                try job.staging?.prepare(base: workingDirectory)
                 let pid = try ChildProcess.spawn(["/bin/sh", "-c", Launch.local(job.command, job.resources)],
                                                  workingDirectory: workingDirectory,
                                                  outputPath: workingDirectory + "/" + job.logPath, environment: env)
@@ -67,7 +68,9 @@ public final class LocalBackend: Backend {
                 usedMemory += job.resources.memoryMB
                 Thread.detachNewThread { stop.post(pid: pid, exit: ChildProcess.wait(pid)) }
             } catch {
-                immediate.append(StepOutcome(step: job.step, end: .couldNotStart("\(error)"), before: job.before))
+                var outcome = StepOutcome(step: job.step, end: .couldNotStart("\(error)"), before: job.before)
+                outcome.staging = job.staging
+                immediate.append(outcome)
             }
         }
         return []
@@ -107,6 +110,7 @@ public final class LocalBackend: Backend {
                 var outcome = StepOutcome(step: entry.job.step, end: end, seconds: now.timeIntervalSince(entry.started),
                                           before: entry.job.before)
                 outcome.peakMemoryKB = ChildProcess.takePeakMemory(pid)
+                outcome.staging = entry.job.staging
                 outcomes.append(outcome)
             }
             if outcomes.isEmpty { continue }

@@ -148,6 +148,7 @@ private struct JSONOut {
             raw("}")
         }
         if let minimum = s.minimumBytes, minimum > 0 { raw(",\"minimumBytes\":\(minimum)") }
+        if s.staged == true { raw(",\"staged\":true") }
         raw("}")
     }
 }

@@ -192,7 +192,8 @@ public final class SlurmSubmitter: @unchecked Sendable {
                         attempt: environment["DBUILD_ATTEMPT"].flatMap { Int($0) },
                         previousExit: environment["DBUILD_ATTEMPT"] == nil ? nil : environment["DBUILD_PREVIOUS_EXIT"] ?? "",
                         inputs: inputs.isEmpty ? nil : inputs, needs: needs.isEmpty ? nil : needs, cutoff: job?.cutoff,
-                        minimumBytes: rule.minimumOutputBytes > 0 ? rule.minimumOutputBytes : nil)
+                        minimumBytes: rule.minimumOutputBytes > 0 ? rule.minimumOutputBytes : nil,
+                        staged: job?.staging == nil ? nil : true)
     }
 
     /// Submits every array in order. The submission and its steps are recorded first, each job id as

@@ -37,6 +37,10 @@ public struct TaskStep: Codable, Equatable, Sendable {
     public var cutoff: CutoffCheck? = nil
     /// The rule's `expect(minBytes:)`.
     public var minimumBytes: Int? = nil
+    /// Set when the command writes into staging folders (`Staging`, found from the step's name and
+    /// outputs): the task moves the outputs into place when the step succeeded, and removes the
+    /// staging folders otherwise.
+    public var staged: Bool? = nil
 }
 
 /// `array-<k>.json` in a submission folder: the steps of each task of one job array.

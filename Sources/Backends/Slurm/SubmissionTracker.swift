@@ -192,6 +192,7 @@ public final class SubmissionTracker {
         outcome?.seconds = result.seconds
         outcome?.host = result.host
         outcome?.peakMemoryKB = result.peakKB
+        if result.exitStatus == 0 && result.kind == nil { outcome?.unsoundOutputs = result.missingOutputs }
         return outcome
     }
 

@@ -17,6 +17,7 @@ public enum TaskRunner {
         let step: TaskStep
         let before: OutputSnapshot
         let started: Date
+        let staging: StagedOutputs?
     }
 
     /// Returns the exit status for the array task: 0 when every step succeeded or was unchanged.
@@ -53,6 +54,7 @@ public enum TaskRunner {
             try TaskResultFile.appendResult(result, position: position, to: resultFile)
         }
         func removeTouched(_ attempt: Attempt) {
+            attempt.staging?.discard(base: manifest.projectRoot)
             if !attempt.step.keepOutputs { attempt.before.removeTouched(attempt.step.outputs, in: fileSystem) }
         }
         /// A recipe ended: its outputs checked, a failed attempt's touched outputs removed, its result written.
@@ -63,7 +65,16 @@ public enum TaskRunner {
             case .signaled(let signal): status = 128 + Int(signal)
             }
             let check = ProductCheck(minimumBytes: attempt.step.minimumBytes ?? 0)
-            let missing = attempt.step.outputs.filter { check.problem(fileSystem.status($0), path: $0) != nil }
+            let outputs = attempt.step.outputs, written = attempt.staging?.paths ?? outputs
+            var missing = outputs.indices.filter { check.problem(fileSystem.status(written[$0]), path: written[$0]) != nil }.map { outputs[$0] }
+            if status == 0 && missing.isEmpty, let staging = attempt.staging {
+                do {
+                    try staging.commit(base: manifest.projectRoot)
+                } catch {
+                    say("dbuild: \(attempt.step.name): its outputs could not be moved into place (\(error))")
+                    missing = outputs
+                }
+            }
             if status != 0 || !missing.isEmpty {
                 allSucceeded = false
                 removeTouched(attempt)
@@ -117,12 +128,21 @@ public enum TaskRunner {
                 for path in step.outputs + [step.log] { fileSystem.createParentDirectories(of: path) }
                 logs.take(step: step.name, logPath: fileSystem.absolute(step.log), removeNow: true)      // an earlier attempt's log is kept, packed
                 let before = OutputSnapshot(step.outputs, in: fileSystem)
+                let staging = step.staged == true ? StagedOutputs(step: step.name, outputs: step.outputs, roots: fileSystem.roots) : nil
+                do {
+                    try staging?.prepare(base: manifest.projectRoot)
+                } catch {
+                    say("dbuild: \(step.name) not run: its staging folder cannot be made (\(error))")
+                    try report(position, exit: 1, missing: step.outputs, note: "its staging folder cannot be made (\(error))")
+                    allSucceeded = false
+                    continue
+                }
                 try TaskResultFile.appendStarted(StartMarker(before: before, startedAt: Date().timeIntervalSince1970),
                                                  position: position, to: resultFile)
                 let pid = try ChildProcess.spawn(["/bin/sh", "-c", step.command], workingDirectory: manifest.projectRoot,
                                                  outputPath: fileSystem.absolute(step.log),
                                                  environment: environment(for: step, rule: manifest.rule, base: baseEnvironment))
-                running[pid] = Attempt(position: position, step: step, before: before, started: Date())
+                running[pid] = Attempt(position: position, step: step, before: before, started: Date(), staging: staging)
                 Thread.detachNewThread { stop.post(pid: pid, exit: ChildProcess.wait(pid)) }
             }
             if running.isEmpty { continue }

@@ -1,0 +1,135 @@
+import Foundation
+import Basics
+import Targets
+
+/// One attempt's staging folders (see `Targets/Staging`): made empty before the recipe starts,
+/// moved into place when the step succeeded (`commit`), removed otherwise (`discard`). The same
+/// for a recipe run here and one run in an array task.
+public struct StagedOutputs: Codable, Equatable, Sendable {
+    /// Where the recipe writes each output (relative to the project, or absolute).
+    public var paths: [String]
+    /// Each staging folder and the folder its contents replace into.
+    public var folders: [Folder]
+
+    public struct Folder: Codable, Equatable, Sendable {
+        public var staging: String
+        public var target: String
+    }
+
+    /// nil when the step's outputs are written in place.
+    public init?(step: String, outputs: [String], roots: RootLocations) {
+        var paths: [String] = []
+        for output in outputs {
+            guard let path = Staging.stagedPath(of: output, step: step, roots: roots) else { return nil }
+            paths.append(path)
+        }
+        self.paths = paths
+        folders = Staging.folders(step: step, outputs: outputs, roots: roots).map { Folder(staging: $0.staging, target: $0.target) }
+    }
+
+    /// Empties the staging folders (an earlier attempt's leftovers go) and makes the folders the
+    /// staged outputs are written into. `base` is the project folder.
+    public func prepare(base: String) throws {
+        for folder in folders { removeTree(absolute(folder.staging, base)) }
+        for path in paths {
+            try Self.makeFolders((absolute(path, base) as NSString).deletingLastPathComponent)
+        }
+    }
+
+    /// mkdir -p, with the system's reason when it cannot. (Once more when a folder on the way
+    /// vanished meanwhile: another dbuild removed the empty staging parent at its build's end.)
+    static func makeFolders(_ path: String, again: Bool = true) throws {
+        if access(path, F_OK) == 0 { return }
+        var partial = ""
+        for component in path.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
+                if errno == ENOENT && again { return try makeFolders(path, again: false) }
+                throw FileError(path: partial, errno: errno)
+            }
+        }
+    }
+
+    /// Moves everything the recipe wrote into the staging folders to the same place under their
+    /// targets (renames: the products' own file system; a copy then a rename where it is not),
+    /// then removes the staging folders.
+    public func commit(base: String) throws {
+        for folder in folders {
+            let staging = absolute(folder.staging, base)
+            try Self.moveContents(of: staging, into: absolute(folder.target, base))
+            removeTree(staging)
+        }
+    }
+
+    /// Removes the staging folders and all they hold: the products were never touched.
+    public func discard(base: String) {
+        for folder in folders { removeTree(absolute(folder.staging, base)) }
+    }
+
+    /// The folders that hold every step's staging folder, removed when empty (a build's end): a
+    /// project keeps no folder of dbuild's it does not need.
+    public static func removeEmptyParents(project: String, roots: RootLocations) {
+        rmdir(project + "/" + Staging.projectFolder)
+        for name in roots.names { if let first = roots.locations[name]?.first { rmdir(first + "/" + Staging.rootFolder) } }
+    }
+
+    private func absolute(_ path: String, _ base: String) -> String {
+        path.hasPrefix("/") ? path : path == "." ? base : base + "/" + path
+    }
+
+    private func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Files replace files by rename (readers see the old product or the new, never half of one);
+    /// a folder that does not exist at the target moves whole; one that does is merged into.
+    static func moveContents(of source: String, into target: String) throws {
+        for name in try names(in: source) {
+            let from = source + "/" + name, to = target + "/" + name
+            var fromInfo = stat(), toInfo = stat()
+            guard lstat(from, &fromInfo) == 0 else { continue }
+            let isFolder = fromInfo.st_mode & S_IFMT == S_IFDIR
+            if isFolder && lstat(to, &toInfo) == 0 && toInfo.st_mode & S_IFMT == S_IFDIR {
+                try moveContents(of: from, into: to)
+            } else {
+                try move(from, to, isFolder: isFolder)
+            }
+        }
+    }
+
+    private static func move(_ from: String, _ to: String, isFolder: Bool) throws {
+        if rename(from, to) == 0 { return }
+        guard errno == EXDEV else { throw FileError(path: to, errno: errno) }
+        // Another file system (a folder linked elsewhere): copied beside the target, then renamed.
+        if isFolder {
+            guard mkdir(to, 0o755) == 0 || errno == EEXIST else { throw FileError(path: to, errno: errno) }
+            try moveContents(of: from, into: to)
+            return
+        }
+        let partial = to + ".dbuild-partial"
+        try copyFile(from, partial)
+        guard rename(partial, to) == 0 else {
+            unlink(partial)
+            throw FileError(path: to, errno: errno)
+        }
+        unlink(from)
+    }
+
+    private static func names(in folder: String) throws -> [String] {
+        guard let stream = opendir(folder) else {
+            if errno == ENOENT { return [] }
+            throw FileError(path: folder, errno: errno)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
