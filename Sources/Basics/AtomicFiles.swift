@@ -1,4 +1,5 @@
 import Foundation
+import CSpawn
 
 /// Writes to a temporary name in the same folder, then renames: readers see all of it or nothing.
 public func writeAtomically(_ data: Data, to path: String) throws {
@@ -49,4 +50,10 @@ public struct FileError: Error, CustomStringConvertible {
         self.errno = errno
     }
     public var description: String { "cannot write \(path): \(String(cString: strerror(errno)))" }
+}
+
+/// Swaps two existing paths in one step (Linux renameat2 RENAME_EXCHANGE): a reader sees the old
+/// folder or the new, never neither. Throws where the file system cannot (then nothing moved).
+public func exchangePaths(_ a: String, _ b: String) throws {
+    guard dbuild_exchange_paths(a, b) == 0 else { throw FileError(path: b, errno: errno) }
 }

@@ -25,6 +25,8 @@ struct BuildCommand: ParsableCommand {
     var alwaysMake = false
     @Flag(help: "Run steps of .protected() rules again when they are stale (refused otherwise).")
     var rebuildProtected = false
+    @Flag(help: "Keep the outputs of .temporary() rules in this build (removed otherwise once everything that reads them succeeded).")
+    var keepTemporary = false
     @Flag(name: [.customShort("v"), .long], help: "Print each command; list every step in a dry run.")
     var verbose = false
     @Option(help: "Where steps run: local or slurm (default: the Datafile's choice, else local).")
@@ -65,6 +67,7 @@ struct BuildCommand: ParsableCommand {
         request.keepGoing = keepGoing
         request.alwaysMake = alwaysMake
         request.rebuildProtected = rebuildProtected
+        request.keepTemporary = keepTemporary
         request.verbose = verbose
         request.quiet = quiet
         request.backend = backend

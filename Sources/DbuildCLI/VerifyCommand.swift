@@ -25,7 +25,7 @@ struct VerifyCommand: ParsableCommand {
             throw DbuildFailure.usage("--by \(component): no rule has a parameter of that name; use rule or one of "
                 + known.sorted().joined(separator: ", "))
         }
-        let (roots, _) = try project.select(targets)
+        let (roots, selected) = try project.select(targets)
         try HDF5Expectations.requireLibrary(for: graph.description.rules)
         let records = try project.openState(readOnly: true).loadRecords()
         let names = graph.names
@@ -47,6 +47,10 @@ struct VerifyCommand: ParsableCommand {
         if !json, let undeclared = UndeclaredSteps.line(UndeclaredSteps.names(records: records, graph: graph, targets: targets)) {
             print(undeclared)
         }
-        if !report.isComplete { throw ExitCode(1) }
+        let damage = FolderDamage.lines(project, steps: selected, trees: try project.openState(readOnly: true).loadTrees())
+        if !json && !damage.isEmpty {
+            print("Inside folder products, changed since their steps made them (verify exits 1; the next build remakes them):\n" + damage.joined(separator: "\n"))
+        }
+        if !report.isComplete || !damage.isEmpty { throw ExitCode(1) }
     }
 }

@@ -14,6 +14,8 @@ final class DatafileBuilder {
     var onFinish: String?
     private var roots: [RootDescription] = []
     var presenceOnly: Set<String> = []
+    /// Paths declared with `dir`: folder products (a trailing "/" written by hand is refused).
+    var folders: Set<String> = []
     private var graph = GraphDescription()
     private var interned: [String: UInt32] = [:]
     /// Per expanded rule: name → its steps, and every "/"-prefix of a name → steps under it. Built on
@@ -135,9 +137,9 @@ final class DatafileBuilder {
         for paths in [step.inputs, step.tools, step.outputs] where paths.contains(where: \.isEmpty) {
             step.declaration.fail("step \(step.name) has an empty path among its inputs or outputs; remove it")
         }
-        for path in step.outputs where path.hasSuffix("/") {
-            step.declaration.fail("step \(step.name) declares the output \"\(path)\", a folder; outputs are files: "
-                + "declare the files its recipe writes in it (e.g. \"\(path)done.txt\")")
+        for path in step.outputs where path.hasSuffix("/") && !folders.contains(normalizedPath(path)) {
+            step.declaration.fail("step \(step.name) declares the output \"\(path)\", a folder: declare a folder product "
+                + "with dir(\"\(path.dropLast())\") (its whole tree is the product), or the files its recipe writes in it")
         }
         graph.stepRule.append(ruleNumber)
         graph.parameterStart.append(UInt32(graph.parameterIDs.count))     // the ids: appended by expand

@@ -13,6 +13,8 @@ public struct RuleDescription: Equatable, Sendable {
     /// `.protected()`: its products are made read-only, and a plan that would run it again is refused
     /// unless `--rebuild-protected` is given.
     public var isProtected = false
+    /// `.temporary()`: its outputs are removed once every step that reads them has succeeded.
+    public var isTemporary = false
     public var batch = BatchOptions()
     public var hdf5Checks: [HDF5Check] = []
     public var countGoal: CountGoal?

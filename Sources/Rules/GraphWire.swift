@@ -110,8 +110,10 @@ extension GraphDescription {
             w.u32(optional(r.partition)); w.u32(optional(r.account)); w.u32(optional(r.qos)); w.u32(optional(r.constraint))
             w.ids(ArraySlice(r.extraFlags.map(id)))
             w.int(rule.minimumOutputBytes)
-            // Low two bits: 1 keeps a failed attempt's files, 2 checkpointing; 4 writes in place, 8 protected.
-            w.u8((rule.checkpointing ? 2 : rule.keepsOutputsOnFailure ? 1 : 0) | (rule.writesInPlace ? 4 : 0) | (rule.isProtected ? 8 : 0))
+            // Low two bits: 1 keeps a failed attempt's files, 2 checkpointing; 4 writes in place, 8 protected,
+            // 16 temporary.
+            w.u8((rule.checkpointing ? 2 : rule.keepsOutputsOnFailure ? 1 : 0) | (rule.writesInPlace ? 4 : 0)
+                 | (rule.isProtected ? 8 : 0) | (rule.isTemporary ? 16 : 0))
             let b = rule.batch
             w.int(b.stepsPerTask); w.int(b.throttle); w.int(b.retries)
             w.u64(b.timeFactor.bitPattern); w.u64(b.memoryFactor.bitPattern)
@@ -222,6 +224,7 @@ extension GraphDescription {
                 rule.checkpointing = keeping & 3 == 2
                 rule.writesInPlace = keeping & 4 != 0
                 rule.isProtected = keeping & 8 != 0
+                rule.isTemporary = keeping & 16 != 0
                 rule.batch.stepsPerTask = try r.int(); rule.batch.throttle = try r.int(); rule.batch.retries = try r.int()
                 rule.batch.timeFactor = Double(bitPattern: try r.u64()); rule.batch.memoryFactor = Double(bitPattern: try r.u64())
                 let flags = try r.u8()

@@ -2,6 +2,13 @@
 /// where it can be. Two spellings of one file must compare equal, since outputs are matched by text.
 public func normalizedPath(_ path: String) -> String {
     if isPlainRelativePath(path) { return path }     // the common case, a million times per big Datafile
+    // A trailing "/" marks a folder (`dir`): kept, once.
+    if isFolderPath(path) {
+        var folder = Substring(path)
+        while folder.count > 1 && folder.hasSuffix("/") { folder = folder.dropLast() }
+        let normalized = normalizedPath(String(folder))
+        return normalized == "/" || normalized == "." ? normalized : normalized + "/"
+    }
     let absolute = path.hasPrefix("/")
     var parts: [Substring] = []
     for part in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -43,4 +50,22 @@ private func isPlainRelativePath(_ path: String) -> Bool {
 public func existing(_ path: String) -> String {
     DatafileBuilder.shared.presenceOnly.insert(normalizedPath(path))
     return path
+}
+
+/// A folder product (or input), whole: a Zarr store, a Parquet dataset, a folder of FITS files.
+/// Its identity is its tree (each file's relative path, size and mtime; their content for hash
+/// rules): a file added, removed or changed inside makes its step stale. dbuild names it with a
+/// trailing "/" (`stores/m1.zarr/`); recipes get it without.
+///
+///     s.outputs = [dir("stores/\(s.model).zarr")]          // or dir(data["stores/…"]) under a root
+public func dir(_ path: String) -> String {
+    let folder = normalizedPath(path.hasSuffix("/") ? path : path + "/")
+    DatafileBuilder.shared.folders.insert(folder)
+    return folder
+}
+
+/// A path that names a folder product: it ends with "/" (see `dir`).
+@inline(__always)
+public func isFolderPath(_ path: String) -> Bool {
+    path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/")
 }

@@ -96,6 +96,16 @@ public final class Rule {
         return self
     }
 
+    /// Intermediates: the outputs are removed once every step that reads them has succeeded, and
+    /// remembered as removed on purpose — the next build remakes them only when a step that reads
+    /// them must run (whose early cutoff then uses their recorded hashes). `--keep-temporary` keeps
+    /// them for one build.
+    @discardableResult
+    public func temporary() -> Rule {
+        description.isTemporary = true
+        return self
+    }
+
     /// A finished product that must not be made again by accident (a published catalogue): after
     /// success its outputs are made read-only, and a build whose plan would run this rule's steps
     /// again is refused before anything runs (exit 2, naming them and why) unless it is given

@@ -1,3 +1,4 @@
+import Rules
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,6 +60,8 @@ public protocol FileSystem: AnyObject {
     func createParentDirectories(of path: String)
     /// Another instance for use on another thread at the same time (nil: this one must do it all).
     func forAnotherThread() -> FileSystem?
+    /// A folder product's tree (`path` ends with "/"); nil when it is not a folder.
+    func tree(_ path: String) -> FolderTree?
     /// Brackets many lookups while nothing writes (a staleness scan, the post-build check): lookups
     /// may then be served from folders opened once.
     func beginScan()
@@ -67,6 +70,7 @@ public protocol FileSystem: AnyObject {
 
 extension FileSystem {
     public func forAnotherThread() -> FileSystem? { nil }
+    public func tree(_ path: String) -> FolderTree? { nil }
     public func beginScan() {}
     public func endScan() {}
 }
@@ -116,7 +120,8 @@ public final class DiskFileSystem: FileSystem {
         if let folder = lastFolder, folder.descriptor >= 0 { close(folder.descriptor) }
     }
 
-    /// The file on disk: under a root, the first location that has it.
+    /// The file on disk: under a root, the first location that has it. A folder product's path
+    /// keeps its trailing "/".
     public func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         if let found = roots.existing(path) { return found }
@@ -129,6 +134,10 @@ public final class DiskFileSystem: FileSystem {
     }
 
     public func status(_ path: String) -> FileStatus? {
+        if isFolderPath(path) {
+            if let tree = tree(path) { return tree.status }
+            return status(String(path.dropLast()))          // a file where a folder is declared, or nothing
+        }
         var info = stat()
         guard lookUp(path, &info) == 0 else { return nil }
         return FileStatus(size: Int64(info.st_size),
@@ -160,7 +169,22 @@ public final class DiskFileSystem: FileSystem {
         return path.withCString { fstatat(descriptor, $0 + nameOffset, &info, 0) }
     }
 
+    public func tree(_ path: String) -> FolderTree? {
+        FolderTree.read(String(absolute(path).dropLast()))
+    }
+
     public func contentHash(_ path: String) -> UInt64? {
+        if isFolderPath(path) {
+            // A folder product's content: each file's path, size and content hash, in path order.
+            guard let tree = tree(path) else { return nil }
+            var bytes: [UInt8] = []
+            for entry in tree.files {
+                guard let hash = contentHash(path + entry.path) else { return nil }
+                bytes.append(contentsOf: entry.path.utf8)
+                bytes.append(contentsOf: "\0\(entry.size) \(hash)\n".utf8)
+            }
+            return bytes.withUnsafeBytes { XXH3_64bits($0.baseAddress, $0.count) }
+        }
         let fd = open(absolute(path), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

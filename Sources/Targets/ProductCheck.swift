@@ -1,8 +1,11 @@
+import Rules
 /// What is wrong with one declared output, if anything.
 public enum ProductProblem: Equatable, Sendable {
     case missing
     /// A folder, device, pipe or socket where a file is declared.
     case notARegularFile(FileType)
+    /// A file (or device, pipe, socket) where a folder product is declared.
+    case notAFolder(FileType)
     /// Below the rule's `expect(minBytes:)`.
     case tooSmall(size: Int64, minimum: Int64)
     /// The content check (HDF5 expectations) failed.
@@ -13,6 +16,7 @@ public enum ProductProblem: Equatable, Sendable {
         switch self {
         case .missing: return "missing"
         case .notARegularFile(let type): return "\(type.text), not a file"
+        case .notAFolder(let type): return "\(type.text), not a folder"
         case .tooSmall(let size, let minimum): return "\(size) bytes, expected at least \(minimum)"
         case .content(let what): return what
         }
@@ -33,9 +37,15 @@ public struct ProductCheck {
         self.content = content
     }
 
-    /// Judges a file from its status (and, if a content check is set, its path).
+    /// Judges a file from its status (and, if a content check is set, its path). A path ending in
+    /// "/" is a folder product: it must be a folder, its size the bytes of its files.
     public func problem(_ status: FileStatus?, path: String? = nil) -> ProductProblem? {
         guard let status else { return .missing }
+        if let path, isFolderPath(path) {
+            if status.type != .folder { return .notAFolder(status.type) }
+            if status.size < minimumBytes { return .tooSmall(size: status.size, minimum: minimumBytes) }
+            return nil
+        }
         if !status.isRegularFile { return .notARegularFile(status.type) }
         if status.size < minimumBytes { return .tooSmall(size: status.size, minimum: minimumBytes) }
         if let content, let path, let what = content(path) { return .content(what) }

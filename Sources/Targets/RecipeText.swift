@@ -1,3 +1,4 @@
+import Rules
 /// Fills a recipe's placeholders for one step: `{input}` / `{output}` / `{tool}` (the first),
 /// `{inputs}` / `{outputs}` / `{tools}` (all, space-separated), `{name}`, `{rule}` and `{<parameter>}`. Every value is
 /// shell-quoted when it needs to be. Unknown `{...}` is left as written, so awk and shell braces work.
@@ -12,8 +13,8 @@ public enum RecipeText {
         let toolCount = Int(graph.description.toolCounts[step])
         // Paths under a named root become paths on disk: read where found, written to the first location.
         let roots = graph.roots
-        func read(_ path: String) -> String { quote(roots.isEmpty ? path : roots.existing(path) ?? path) }
-        func written(_ path: String) -> String { quote(roots.isEmpty ? path : roots.writable(path) ?? path) }
+        func read(_ path: String) -> String { shell(roots.isEmpty ? path : roots.existing(path) ?? path) }
+        func written(_ path: String) -> String { shell(roots.isEmpty ? path : roots.writable(path) ?? path) }
         func inputs() -> ArraySlice<String> { graph.inputs(of: step).dropLast(toolCount) }
         func tools() -> ArraySlice<String> { graph.inputs(of: step).suffix(toolCount) }
         return substitute(template) { key in
@@ -21,10 +22,10 @@ public enum RecipeText {
             case "name": return quote(graph.name(step))
             case "rule": return quote(rule.name)
             case "inputs": return inputs().map(read).joined(separator: " ")
-            case "outputs": return writtenTo.map { $0.map(quote) }?.joined(separator: " ") ?? graph.outputs(of: step).map(written).joined(separator: " ")
+            case "outputs": return writtenTo.map { $0.map(shell) }?.joined(separator: " ") ?? graph.outputs(of: step).map(written).joined(separator: " ")
             case "tools": return tools().map(read).joined(separator: " ")
             case "input": return inputs().first.map(read) ?? ""
-            case "output": return writtenTo.map { $0.first.map(quote) ?? "" } ?? graph.outputs(of: step).first.map(written) ?? ""
+            case "output": return writtenTo.map { $0.first.map(shell) ?? "" } ?? graph.outputs(of: step).first.map(written) ?? ""
             case "tool": return tools().first.map(read) ?? ""
             default:
                 guard let i = rule.parameterNames.firstIndex(where: { $0 == key }) else { return nil }
@@ -116,6 +117,11 @@ public enum RecipeText {
             i += 1
         }
         return found
+    }
+
+    /// A path as a recipe gets it: quoted, and a folder product's without its trailing "/".
+    static func shell(_ path: String) -> String {
+        quote(isFolderPath(path) ? String(path.dropLast()) : path)
     }
 
     /// Single-quotes a word for /bin/sh unless it is made only of characters that need no quoting.

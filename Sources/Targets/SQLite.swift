@@ -101,6 +101,11 @@ final class SQLiteStatement {
     }
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
     func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+    func bytes(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
     /// A blob of little-endian 64-bit words, decoded straight into one array (no byte copy first).
     func words<Word: FixedWidthInteger>(_ column: Int32, as: Word.Type = Word.self) -> [Word] {
         let count = Int(sqlite3_column_bytes(statement, column)) / 8

@@ -21,8 +21,8 @@ public enum Selection {
         let prefix = target + "/"
         let under = graph.names.indices.filter { graph.names[$0].hasPrefix(prefix) }
         if !under.isEmpty { return under }
-        if let id = graph.pathID(normalizedPath(target)), graph.producer[Int(id)] >= 0 {
-            return [Int(graph.producer[Int(id)])]
+        for path in [normalizedPath(target), normalizedPath(target) + "/"] {      // a file, or a folder product
+            if let id = graph.pathID(path), graph.producer[Int(id)] >= 0 { return [Int(graph.producer[Int(id)])] }
         }
         throw GraphError.unknownTarget(name: rawTarget, suggestions: suggestions(for: target, in: graph))
     }

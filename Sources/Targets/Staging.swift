@@ -2,11 +2,15 @@ import Rules
 
 /// Staged replacement: a step's outputs are written into a staging folder on the products' own
 /// file system and moved into place only when the step succeeded, so a failed, stopped, preempted
-/// or killed attempt leaves the products it was replacing as they were. The folder mirrors the
-/// products' layout, so a recipe that writes beside `{output}` still finds its folder.
+/// or killed attempt leaves the products it was replacing as they were.
 ///
-/// Under the project: `.dbuild/staging/<key>/<path>`; under a root: `<first location>/.dbuild-staging/<key>/<relative path>`.
-/// `<key>` names the step (the hash of its name), so an attempt's leftovers are found by the next.
+/// The staging folder stands for the folder the step's outputs share (their deepest common
+/// folder): `a/b/x.h5` and `a/b/y.h5` are staged as `<staging>/x.h5` and `<staging>/y.h5`, and a
+/// recipe that writes beside `{output}` (`$(dirname {output})/index`) writes into it too — what it
+/// holds moves into `a/b/`. Under the project the folder is `.dbuild/staging/<key>`; under a root,
+/// `<first location>/.dbuild-staging/<key>`. `<key>` names the step (the hash of its name), so an
+/// attempt's leftovers are found by the next. One folder per step, not one per level of the
+/// products' path: each folder made and removed is an inode allocated and freed (see BENCHMARKS).
 public enum Staging {
     public static let projectFolder = ".dbuild/staging"
     public static let rootFolder = ".dbuild-staging"
@@ -16,31 +20,60 @@ public enum Staging {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    /// Where the recipe writes `output`: relative to the project, or absolute under a root's first
-    /// location. nil for an absolute path outside every root (it is written in place).
-    public static func stagedPath(of output: String, step: String, roots: RootLocations) -> String? {
-        if let (root, relative) = RootLocations.split(output) {
-            guard let location = roots.locations[root]?.first else { return nil }
-            return location + "/" + rootFolder + "/" + key(of: step) + "/" + relative
+    /// Where a step's outputs are written (relative to the project, or absolute under a root's first
+    /// location), and its staging folders, each with the folder its contents move into. nil when an
+    /// output is an absolute path outside every root (the step writes in place).
+    public static func layout(step: String, outputs: [String], roots: RootLocations)
+        -> (paths: [String], folders: [(staging: String, target: String)])? {
+        // Per output: its base ("" for the project, else the root) and its path under the base.
+        var placed: [(base: String, relative: String)] = []
+        for output in outputs {
+            if let (root, relative) = RootLocations.split(output) {
+                guard roots.locations[root]?.first != nil else { return nil }
+                placed.append((root, relative))
+            } else if output.utf8.first == UInt8(ascii: "/") {
+                return nil
+            } else {
+                placed.append(("", output))
+            }
         }
-        if output.utf8.first == UInt8(ascii: "/") { return nil }
-        return projectFolder + "/" + key(of: step) + "/" + output
+        var common: [String: [Substring]] = [:]
+        var order: [String] = []
+        for (base, relative) in placed {
+            let folder = parentComponents(relative)
+            if let known = common[base] {
+                common[base] = Array(zip(known, folder).prefix { $0.0 == $0.1 }.map(\.0))
+            } else {
+                common[base] = folder
+                order.append(base)
+            }
+        }
+        let key = key(of: step)
+        func staging(_ base: String) -> String {
+            base.isEmpty ? projectFolder + "/" + key : roots.locations[base]![0] + "/" + rootFolder + "/" + key
+        }
+        let paths = placed.map { base, relative -> String in
+            let shared = common[base]!
+            return staging(base) + "/" + (shared.isEmpty ? relative : String(relative.dropFirst(shared.joined(separator: "/").count + 1)))
+        }
+        let folders = order.map { base -> (String, String) in
+            let shared = common[base]!.joined(separator: "/")
+            let location = base.isEmpty ? "." : roots.locations[base]![0]
+            return (staging(base), shared.isEmpty ? location : location == "." ? shared : location + "/" + shared)
+        }
+        return (paths, folders)
     }
 
-    /// A step's staging folders, each with the folder whose layout it mirrors (where its contents
-    /// go): relative to the project, or absolute.
-    public static func folders(step: String, outputs: [String], roots: RootLocations) -> [(staging: String, target: String)] {
-        var result: [(String, String)] = []
-        for output in outputs {
-            let pair: (String, String)
-            if let (root, _) = RootLocations.split(output), let location = roots.locations[root]?.first {
-                pair = (location + "/" + rootFolder + "/" + key(of: step), location)
-            } else {
-                pair = (projectFolder + "/" + key(of: step), ".")
-            }
-            if !result.contains(where: { $0.0 == pair.0 }) { result.append(pair) }
-        }
-        return result
+    /// "a/b/x.h5" → ["a", "b"]; a folder product "a/s.zarr/" → ["a"].
+    private static func parentComponents(_ path: String) -> [Substring] {
+        let parts = path.split(separator: "/")
+        return Array(parts.dropLast())
+    }
+
+    /// Whether `output` can be staged at all (it lies in the project or under a root).
+    public static func canStage(_ output: String, roots: RootLocations) -> Bool {
+        if let (root, _) = RootLocations.split(output) { return roots.locations[root]?.first != nil }
+        return output.utf8.first != UInt8(ascii: "/")
     }
 }
 
@@ -64,7 +97,7 @@ extension Graph {
         if rule.writesInPlace { return .inPlace("its rule says .writesInPlace()") }
         if rule.checkpointing { return .inPlace("a .checkpointing() rule resumes from what an earlier attempt wrote") }
         if rule.keepsOutputsOnFailure { return .inPlace("its rule keeps a failed attempt's files (.keepOutputsOnFailure())") }
-        if let outside = outputs.first(where: { Staging.stagedPath(of: $0, step: "", roots: roots) == nil }) {
+        if let outside = outputs.first(where: { !Staging.canStage($0, roots: roots) }) {
             return .inPlace("\(outside) is outside the project and its roots")
         }
         let template = recipe(of: step)
@@ -72,7 +105,8 @@ extension Graph {
         if Self.appendsToOutput(template) { return .inPlace("its recipe appends to its output (>> {output})") }
         let others = RecipeText.expand(step: step, in: self, writtenTo: outputs.map { _ in "" })
         for output in outputs {
-            let onDisk = roots.isEmpty ? output : roots.writable(output) ?? output
+            var onDisk = roots.isEmpty ? output : roots.writable(output) ?? output
+            if isFolderPath(onDisk) { onDisk.removeLast() }
             if others.contains(onDisk) { return .inPlace("its recipe names \(onDisk) itself, not through {output}") }
         }
         return .staged

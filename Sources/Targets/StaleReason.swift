@@ -14,12 +14,16 @@ public enum StaleReason: Equatable, Sendable {
     case signatureChanged
     /// An output is not what the step left (truncated, overwritten).
     case outputChanged(path: UInt32)
+    /// Inside a folder product, files were added, removed or changed since the step made it.
+    case folderChanged(path: UInt32, detail: String)
     /// mtime policy: this input is newer than the oldest output.
     case inputNewer(path: UInt32)
     /// hash policy: this input's content differs from the last build's.
     case inputChanged(path: UInt32)
     /// A step this one needs will run first.
     case upstream(step: Int32)
+    /// Its outputs are temporary and were removed on purpose; a step that reads them must run.
+    case temporaryNeeded(by: Int32)
 
     /// The short kind, for grouping and JSON.
     public var kind: String {
@@ -30,10 +34,11 @@ public enum StaleReason: Equatable, Sendable {
         case .interrupted: return "interrupted"
         case .lastAttemptFailed: return "last attempt failed"
         case .signatureChanged: return "recipe changed"
-        case .outputChanged: return "output changed"
+        case .outputChanged, .folderChanged: return "output changed"
         case .inputNewer: return "input newer"
         case .inputChanged: return "input changed"
         case .upstream: return "upstream will run"
+        case .temporaryNeeded: return "temporary, needed again"
         }
     }
 
@@ -47,9 +52,11 @@ public enum StaleReason: Equatable, Sendable {
         case .lastAttemptFailed: return "last attempt failed: what is on disk was not made by a successful run"
         case .signatureChanged: return "recipe changed: recipe, parameters or declared files differ from the last build"
         case .outputChanged(let path): return "output changed since it was made: \(graph.string(path))"
+        case .folderChanged(let path, let detail): return "output changed since it was made: \(graph.string(path)) (\(detail))"
         case .inputNewer(let path): return "input newer: \(graph.string(path))"
         case .inputChanged(let path): return "input changed: \(graph.string(path))"
         case .upstream(let step): return "upstream will run: \(graph.name(Int(step)))"
+        case .temporaryNeeded(let step): return "temporary, removed after use; needed again by \(graph.name(Int(step)))"
         }
     }
 }

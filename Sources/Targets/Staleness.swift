@@ -17,6 +17,10 @@ public final class StalenessScanner {
     public let forced: Bool
     /// Inputs whose mtime and content never make a step stale (`existing`).
     private let presenceOnly: Set<UInt32>
+    /// Folder products' trees as their steps left them: what names the file that changed.
+    public var recordedTrees: [String: FolderTree] = [:]
+    /// Steps of `.temporary()` rules whose outputs were removed on purpose after use.
+    public var removedTemporaries: Set<String> = []
 
     public init(graph: Graph, statuses: FileStatusCache, hashes: ContentHashes, records: [String: StepRecord],
                 interrupted: Set<String>, failed: Set<String> = [], forced: Bool) {
@@ -44,7 +48,32 @@ public final class StalenessScanner {
                 reasons[step] = .upstream(step: upstream)
             }
         }
+        if !removedTemporaries.isEmpty {
+            // A step that must run needs what it reads: removed temporaries it reads are made again
+            // (latest first, so a chain of them is made whole).
+            for step32 in graph.topologicalOrder.reversed() where reasons[Int(step32)] != nil {
+                for dependency in graph.dependencies(of: Int(step32)) where reasons[Int(dependency)] == nil && isRemovedTemporary(Int(dependency)) {
+                    reasons[Int(dependency)] = .temporaryNeeded(by: step32)
+                }
+            }
+        }
         return reasons
+    }
+
+    /// A `.temporary()` step whose outputs dbuild removed after use (and nobody brought back).
+    public func isRemovedTemporary(_ step: Int) -> Bool {
+        guard !removedTemporaries.isEmpty, removedTemporaries.contains(graph.name(step)) else { return false }
+        return graph.outputIDs(of: step).allSatisfy { statuses.status($0) == nil }
+    }
+
+    /// An input's content hash; for an output of a removed temporary, the hash recorded when it was made.
+    private func inputHash(_ id: UInt32) -> UInt64? {
+        if let hash = hashes.hash(graph.string(id)) { return hash }
+        let producer = Int(graph.producer[Int(id)])
+        guard producer >= 0, isRemovedTemporary(producer), let record = records[graph.name(producer)] else { return nil }
+        let outputs = graph.outputIDs(of: producer)
+        guard record.outputHashes.count == outputs.count, let i = outputs.firstIndex(of: id) else { return nil }
+        return record.outputHashes[i - outputs.startIndex]          // (a slice: its indices are the graph's)
     }
 
     private func checkSources(of step: Int) throws {
@@ -59,10 +88,17 @@ public final class StalenessScanner {
     /// refused before anything runs: dbuild would otherwise remove or overwrite it.
     private func checkOutputsAreFiles(of step: Int) throws {
         for id in graph.outputIDs(of: step) {
-            if let status = statuses.status(id), !status.isRegularFile {
-                throw GraphError.unusableOutput(path: graph.string(id), step: graph.name(step), place: graph.place(of: step),
+            let path = graph.string(id)
+            if isFolderPath(path) {
+                if let status = statuses.status(id), status.type != .folder {
+                    throw GraphError.unusableOutput(path: path, step: graph.name(step), place: graph.place(of: step),
+                        problem: "it is declared a folder (dir) but exists as \(status.type.text); move it aside, or declare a file")
+                }
+            } else if let status = statuses.status(id), !status.isRegularFile {
+                throw GraphError.unusableOutput(path: path, step: graph.name(step), place: graph.place(of: step),
                     problem: "it exists as \(status.type.text), not a regular file; dbuild never removes or replaces "
-                        + "such a thing, so choose another output path")
+                        + "such a thing, so choose another output path"
+                        + (status.type == .folder ? " — or, if the step makes this folder, declare it with dir(\"\(path)\")" : ""))
             }
         }
     }
@@ -72,9 +108,13 @@ public final class StalenessScanner {
     public func ownReason(_ step: Int, pending: [StaleReason?]? = nil) -> StaleReason? {
         var oldestOutput = Int64.max
         let check = graph.productCheck(of: step)
-        for id in graph.outputIDs(of: step) {
+        let removed = isRemovedTemporary(step)
+        if removed, let record = records[graph.name(step)], record.outputCount > 0 {
+            oldestOutput = (0..<record.outputCount).map(record.outputMtime).min() ?? 0     // as they were when made
+        }
+        for id in graph.outputIDs(of: step) where !removed {
             let status = statuses.status(id)
-            switch check.problem(status) {
+            switch check.problem(status, path: graph.string(id)) {
             case .missing?: return .missingOutput(path: id)
             case .tooSmall?: return .outputTooSmall(path: id)
             default: oldestOutput = min(oldestOutput, status?.mtimeNanos ?? 0)
@@ -89,9 +129,18 @@ public final class StalenessScanner {
             let producer = self.graph.producer[Int(id)]
             return producer >= 0 && pending[Int(producer)] != nil
         }
-        guard let record = records[name] else { return newerInput(step, than: oldestOutput, skipping: upcoming) }
+        guard let record = records[name] else {
+            return removed ? .missingOutput(path: graph.outputIDs(of: step)[0]) : newerInput(step, than: oldestOutput, skipping: upcoming)
+        }
         if record.signature != graph.signature(of: step) { return .signatureChanged }
-        if let changed = changedOutput(step, record) { return .outputChanged(path: changed) }
+        if !removed, let changed = changedOutput(step, record) {
+            let path = graph.string(changed)
+            if isFolderPath(path), let recorded = recordedTrees[path], let now = statuses.fileSystem.tree(path) {
+                let detail = FolderTree.describe(now.differences(from: recorded))
+                if !detail.isEmpty { return .folderChanged(path: changed, detail: detail) }
+            }
+            return .outputChanged(path: changed)
+        }
         switch graph.rule(of: step).staleness {
         case .mtime:
             return newerInput(step, than: oldestOutput, skipping: upcoming)
@@ -99,7 +148,7 @@ public final class StalenessScanner {
             let inputs = graph.inputIDs(of: step)
             guard record.inputHashes.count == inputs.count else { return .signatureChanged }
             for (i, id) in inputs.enumerated() where !upcoming(id) && !presenceOnly.contains(id)
-                && hashes.hash(graph.string(id)) != record.inputHashes[i] {
+                && inputHash(id) != record.inputHashes[i] {
                 return .inputChanged(path: id)
             }
             return nil
@@ -108,15 +157,18 @@ public final class StalenessScanner {
 
     /// An output that is not what the step left: a different size, or (hash rules, whose output
     /// hashes are recorded) a different mtime and different content. A touched output alone is not a
-    /// change, as in make.
+    /// change, as in make; a folder product whose newest mtime moved (a file added, removed or
+    /// rewritten inside) is, unless its content is recorded and the same.
     private func changedOutput(_ step: Int, _ record: StepRecord) -> UInt32? {
         let outputs = graph.outputIDs(of: step)
         guard record.outputCount == outputs.count else { return nil }
         for (i, id) in outputs.enumerated() {
             guard let status = statuses.status(id) else { continue }
             if status.size != record.outputSize(i) { return id }
-            if status.mtimeNanos != record.outputMtime(i), record.outputHashes.count == outputs.count,
-               hashes.hash(graph.string(id)) != record.outputHashes[i] {
+            guard status.mtimeNanos != record.outputMtime(i) else { continue }
+            if record.outputHashes.count == outputs.count {
+                if hashes.hash(graph.string(id)) != record.outputHashes[i] { return id }
+            } else if status.type == .folder {
                 return id
             }
         }

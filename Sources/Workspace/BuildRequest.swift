@@ -21,6 +21,8 @@ public struct BuildRequest: Sendable {
     public var alwaysMake = false
     /// Run steps of `.protected()` rules again when they are stale.
     public var rebuildProtected = false
+    /// Remove no `.temporary()` outputs in this build.
+    public var keepTemporary = false
     public var verbose = false
     public var quiet = false
     /// nil: the Datafile's choice, else local.

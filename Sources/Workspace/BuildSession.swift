@@ -180,6 +180,7 @@ public final class BuildSession {
             builder.quiet = request.quiet
             builder.verbose = request.verbose
             builder.stagesOutputs = true
+            builder.keepsTemporary = request.keepTemporary
             builder.awaitedElsewhere = Set(inFlight.keys)
             let backend: Backend
             var publisher: ProgressPublisher?          // a local build's progress, for `status` elsewhere
@@ -208,9 +209,16 @@ public final class BuildSession {
             if summary.submitted > 0 && !summary.interrupted { return (summary, followed) }      // the scheduler has it; status follows it
             // Followed to its end: the submission is settled now, and gives back its result files.
             if chosen == .slurm && !summary.interrupted { _ = try? project.refreshSubmissions() }
-        } else if !scanner.hashes.fresh.isEmpty {
-            // Files were touched but not changed: remember their hashes so they are not read again.
-            try? project.openState(readOnly: false).saveHashes(scanner.hashes.takeFresh())
+        } else {
+            if !scanner.hashes.fresh.isEmpty {
+                // Files were touched but not changed: remember their hashes so they are not read again.
+                try? project.openState(readOnly: false).saveHashes(scanner.hashes.takeFresh())
+            }
+            if !request.keepTemporary && inFlight.isEmpty, project.graph.description.rules.contains(where: \.isTemporary),
+               let state = try? project.openState(readOnly: false) {
+                // Nothing to run: temporaries kept by an earlier build (--keep-temporary) go now.
+                Builder.removeUsedTemporaries(graph: project.graph, state: state, plan: plan, fileSystem: project.fileSystem)
+            }
         }
         return (summary, followed)
     }

@@ -161,9 +161,12 @@ public final class Project {
     public func scanner(state: StateStore, forced: Bool) throws -> StalenessScanner {
         let statuses = FileStatusCache(graph: graph, fileSystem: fileSystem)
         let hashes = ContentHashes(fileSystem: fileSystem, cache: try state.loadHashCache())
-        return StalenessScanner(graph: graph, statuses: statuses, hashes: hashes, records: try state.loadRecords(),
-                                interrupted: try state.loadInterrupted(), failed: Set(try state.loadFailures().keys),
-                                forced: forced)
+        let scanner = StalenessScanner(graph: graph, statuses: statuses, hashes: hashes, records: try state.loadRecords(),
+                                       interrupted: try state.loadInterrupted(), failed: Set(try state.loadFailures().keys),
+                                       forced: forced)
+        scanner.recordedTrees = state.loadTrees()
+        scanner.removedTemporaries = state.loadRemovedTemporaries()
+        return scanner
     }
 
     public func scan(_ scanner: StalenessScanner, needed: [Bool]) throws -> [StaleReason?] {

@@ -43,6 +43,11 @@ public enum StateHealth {
         project.finishKilledTasksPacks(of: outcome.compacted + outcome.removed)
         let merged = LogPackGC.merge(folder: StepLogs.packsFolder(logsDirectory: project.root + "/logs"), olderThan: days * 86_400,
                                      inUse: try project.packInUse(state))
+        if (try state.loadSubmissions(activeOnly: true)).isEmpty {
+            // Nothing runs (the lock is held, nothing is out on SLURM): a staging folder left now is
+            // a killed attempt's, never a product.
+            StagedOutputs.removeAll(project: project.root, roots: project.graph.roots)
+        }
         return (outcome, merged)
     }
 }

@@ -160,7 +160,7 @@ import TestSupport
         #expect(Waiting.until(10) { (s.read("where-Plane") ?? "").split(separator: "\n").count == 2 })
         let written = (s.read("where-Plane") ?? "").split(separator: "\n").last.map(String.init) ?? ""
         #expect(written.hasPrefix(scratch.path + "/.dbuild-staging/"), "\(written)")
-        #expect(written.hasSuffix("/planes/p.dat"))
+        #expect(written.hasSuffix("/p.dat"), "staged flat: the folder stands for planes/")
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/planes/p.dat"), "not in place before it succeeded")
         try s.write("go", "")
         build.waitUntilExit()

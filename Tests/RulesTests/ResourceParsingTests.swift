@@ -23,9 +23,10 @@ import Testing
         #expect(throws: ResourceError.self) { try parseTime(text) }
     }
 
-    @Test(arguments: [("a//b/./c", "a/b/c"), ("./x", "x"), ("a/../b", "b"), ("../x", "../x"), ("/abs//p/", "/abs/p"), ("a/b/..", "a"),
-                      ("a/b/", "a/b"), ("a/.", "a"), ("a/./b", "a/b"), (".hidden/x", ".hidden/x"), ("a/.../b", "a/.../b"),
+    @Test(arguments: [("a//b/./c", "a/b/c"), ("./x", "x"), ("a/../b", "b"), ("../x", "../x"), ("/abs//p/", "/abs/p/"), ("a/b/..", "a"),
+                      ("a/b/", "a/b/"), ("a/./b//", "a/b/"), ("a/.", "a"), ("a/./b", "a/b"), (".hidden/x", ".hidden/x"), ("a/.../b", "a/.../b"),
                       ("a./b..", "a./b.."), ("catalogs/r7/mock_s3.h5", "catalogs/r7/mock_s3.h5"), ("..", ".."), (".", ".")])
+    /// (A trailing "/" marks a folder product, `dir`: kept, once.)
     func pathsAreNormalised(raw: String, normal: String) {
         #expect(normalizedPath(raw) == normal)
     }

@@ -49,6 +49,8 @@ public final class Builder {
     /// Recipes write into staging folders, and their outputs replace the products only when they
     /// succeeded (`Targets/Staging`); off on an in-memory file system.
     public var stagesOutputs = false
+    /// `--keep-temporary`: this build removes no `.temporary()` outputs.
+    public var keepsTemporary = false
     /// Where succeeded steps' logs are packed when they run here; nil keeps every log a plain file.
     public var logPacker: LogPackWriter?
     /// Log folders this build created: removed at its end when packing left them empty.
@@ -98,11 +100,15 @@ public final class Builder {
     private func finish(_ backend: Backend, _ stop: StopSignal) {
         if stop.isSet { summary.interrupted = true }
         if summary.ran > 0 && backend.runsStepsHere { distrustProductsWrittenBehindTheirSteps() }
+        if !stop.isSet && summary.submitted == 0 && summary.deferred == 0 && !keepsTemporary { removeUsedTemporaries() }
         if let logPacker {
             logPacker.close()
             removeEmptyLogFolders()
         }
-        if stagesOutputs, let disk = fileSystem as? DiskFileSystem { StagedOutputs.removeEmptyParents(project: disk.root, roots: graph.roots) }
+        if stagesOutputs, let disk = fileSystem as? DiskFileSystem {
+            StagedOutputs.removeFolders(recorder.committedStaging)
+            StagedOutputs.removeEmptyParents(project: disk.root, roots: graph.roots)
+        }
         summary.blocked = plan.blocked.count
         summary.notStarted = max(0, summary.planned - summary.ran - summary.cutOff - summary.blocked - summary.submitted - summary.deferred)
         try? state.saveHashes(scanner.hashes.takeFresh())
@@ -273,6 +279,24 @@ public final class Builder {
         }
         if changed.count > 10 { say("dbuild: warning: … and \(changed.count - 10) more products changed the same way") }
         summary.overwritten = names
+    }
+
+    /// `.temporary()` outputs whose readers have all succeeded since they were made: removed, and
+    /// remembered as removed on purpose (`TemporaryOutputs`).
+    private func removeUsedTemporaries() {
+        let removed = Builder.removeUsedTemporaries(graph: graph, state: state, plan: plan, fileSystem: fileSystem)
+        if verbose && removed > 0 { say("removed the outputs of \(removed) temporary step\(removed == 1 ? "" : "s"), all their readers built") }
+    }
+
+    /// (Also called when a build has nothing to run.) Returns how many steps' outputs were removed.
+    @discardableResult
+    public static func removeUsedTemporaries(graph: Graph, state: StateStore, plan: Plan, fileSystem: FileSystem) -> Int {
+        guard graph.description.rules.contains(where: \.isTemporary), let disk = fileSystem as? DiskFileSystem,
+              let records = try? state.loadRecords(), let failures = try? state.loadFailures() else { return 0 }
+        let removed = TemporaryOutputs.removeUsed(graph: graph, records: records, failed: Set(failures.keys),
+                                                  settled: { !plan.contains($0) || plan.hasSucceeded($0) }, in: disk)
+        try? state.markTemporariesRemoved(removed, at: Date().timeIntervalSince1970)
+        return removed.count
     }
 
     /// A build killed before closing its pack left the logs it had packed as plain files too: removed.

@@ -33,6 +33,8 @@ public final class OutcomeRecorder {
     public var say: (String) -> Void = { print($0) }
     public var quiet = false
     public var verbose = false
+    /// Staging folders emptied by moving their outputs into place, removed together at the build's end.
+    public private(set) var committedStaging: [String] = []
     /// Identifies this build's rows in the state's run history (the report's timeline).
     public var buildID = String(Int(Date().timeIntervalSince1970 * 1000))
     private let host = ProcessInfo.processInfo.hostName
@@ -90,6 +92,7 @@ public final class OutcomeRecorder {
                                                      duration: outcome.seconds, finishedAt: Date().timeIntervalSince1970)
                 do {
                     try state.recordSuccess(name, record)
+                    try state.saveTrees(outputs.filter(isFolderPath).compactMap { path in fileSystem.tree(path).map { (path, $0) } })
                 } catch {
                     say("dbuild: warning: \(name) finished but could not be recorded (\(error)); it will be checked again next run")
                 }
@@ -133,7 +136,8 @@ public final class OutcomeRecorder {
         }
         guard let staging, let disk else { return nil }
         do {
-            try staging.commit(base: disk.root)
+            try staging.commit(base: disk.root, products: outputs, fileSystem: disk)
+            committedStaging += staging.absoluteFolders(base: disk.root)
         } catch {
             staging.discard(base: disk.root)
             return "exited 0 but its outputs could not be moved into place (\(error))"

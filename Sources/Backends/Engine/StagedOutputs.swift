@@ -1,5 +1,6 @@
 import Foundation
 import Basics
+import Rules
 import Targets
 
 /// One attempt's staging folders (see `Targets/Staging`): made empty before the recipe starts,
@@ -18,13 +19,9 @@ public struct StagedOutputs: Codable, Equatable, Sendable {
 
     /// nil when the step's outputs are written in place.
     public init?(step: String, outputs: [String], roots: RootLocations) {
-        var paths: [String] = []
-        for output in outputs {
-            guard let path = Staging.stagedPath(of: output, step: step, roots: roots) else { return nil }
-            paths.append(path)
-        }
-        self.paths = paths
-        folders = Staging.folders(step: step, outputs: outputs, roots: roots).map { Folder(staging: $0.staging, target: $0.target) }
+        guard let layout = Staging.layout(step: step, outputs: outputs, roots: roots) else { return nil }
+        paths = layout.paths
+        folders = layout.folders.map { Folder(staging: $0.staging, target: $0.target) }
     }
 
     /// Empties the staging folders (an earlier attempt's leftovers go) and makes the folders the
@@ -51,15 +48,37 @@ public struct StagedOutputs: Codable, Equatable, Sendable {
     }
 
     /// Moves everything the recipe wrote into the staging folders to the same place under their
-    /// targets (renames: the products' own file system; a copy then a rename where it is not),
-    /// then removes the staging folders.
-    public func commit(base: String) throws {
+    /// targets (renames: the products' own file system; a copy then a rename where it is not).
+    /// The emptied staging folders stay until `removeFolders` (a build's or task's end): a folder
+    /// removed between two creations costs each later creation a scan of the freed inodes on ext4.
+    public func commit(base: String, products: [String], fileSystem: DiskFileSystem) throws {
+        // A folder product replaces the one before whole (a file it no longer writes must not
+        // survive): swapped in one step, then the old tree goes with the staging folder.
+        for (staged, product) in zip(paths, products) where isFolderPath(product) {
+            let from = String(absolute(staged, base).dropLast()), to = String(fileSystem.writable(product).dropLast())
+            var info = stat()
+            if lstat(to, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
+                try exchangePaths(from, to)
+                removeTree(from)
+            } else {
+                try Self.makeFolders((to as NSString).deletingLastPathComponent)
+                guard rename(from, to) == 0 else { throw FileError(path: to, errno: errno) }
+            }
+        }
         for folder in folders {
-            let staging = absolute(folder.staging, base)
-            try Self.moveContents(of: staging, into: absolute(folder.target, base))
-            removeTree(staging)
+            try Self.moveContents(of: absolute(folder.staging, base), into: absolute(folder.target, base))
         }
     }
+
+    /// Removes emptied staging folders (after `commit`), all at once.
+    public static func removeFolders(_ folders: [String]) {
+        for folder in folders where rmdir(folder) != 0 && errno != ENOENT {
+            try? FileManager.default.removeItem(atPath: folder)           // subfolders merged into the products
+        }
+    }
+
+    /// This attempt's staging folders, absolute.
+    public func absoluteFolders(base: String) -> [String] { folders.map { absolute($0.staging, base) } }
 
     /// Removes the staging folders and all they hold: the products were never touched.
     public func discard(base: String) {
@@ -71,6 +90,14 @@ public struct StagedOutputs: Codable, Equatable, Sendable {
     public static func removeEmptyParents(project: String, roots: RootLocations) {
         rmdir(project + "/" + Staging.projectFolder)
         for name in roots.names { if let first = roots.locations[name]?.first { rmdir(first + "/" + Staging.rootFolder) } }
+    }
+
+    /// Every staging folder (`state gc`, when no step can be running): what killed attempts left.
+    public static func removeAll(project: String, roots: RootLocations) {
+        try? FileManager.default.removeItem(atPath: project + "/" + Staging.projectFolder)
+        for name in roots.names {
+            if let first = roots.locations[name]?.first { try? FileManager.default.removeItem(atPath: first + "/" + Staging.rootFolder) }
+        }
     }
 
     private func absolute(_ path: String, _ base: String) -> String {

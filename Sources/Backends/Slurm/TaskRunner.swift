@@ -46,6 +46,8 @@ public enum TaskRunner {
         LogPackWriter.finishKilled(folder: logs.folder, name: logs.name) { plainLogs[$0] }
         defer { logs.close() }
         var neededResults: [String: TaskResults] = [:]
+        var committedStaging: [String] = []
+        defer { StagedOutputs.removeFolders(committedStaging) }
 
         func report(_ position: Int, exit: Int, missing: [String] = [], seconds: Double = 0, peakKB: Int? = nil,
                     kind: String? = nil, note: String? = nil) throws {
@@ -69,7 +71,8 @@ public enum TaskRunner {
             var missing = outputs.indices.filter { check.problem(fileSystem.status(written[$0]), path: written[$0]) != nil }.map { outputs[$0] }
             if status == 0 && missing.isEmpty, let staging = attempt.staging {
                 do {
-                    try staging.commit(base: manifest.projectRoot)
+                    try staging.commit(base: manifest.projectRoot, products: outputs, fileSystem: fileSystem)
+                    committedStaging += staging.absoluteFolders(base: manifest.projectRoot)
                 } catch {
                     say("dbuild: \(attempt.step.name): its outputs could not be moved into place (\(error))")
                     missing = outputs
