@@ -27,7 +27,11 @@ struct VerifyCommand: ParsableCommand {
         }
         let (roots, selected) = try project.select(targets)
         try HDF5Expectations.requireLibrary(for: graph.description.rules)
-        let records = try project.openState(readOnly: true).loadRecords()
+        let view = try project.openState(readOnly: true)
+        let records = try view.loadRecords()
+        // Outputs gone on purpose (removed temporaries, intermediates on purged roots) are not missing.
+        let onPurpose = graph.description.rules.contains(where: \.isTemporary) || graph.description.roots.contains { $0.purgedAfterDays != nil }
+            ? try project.scanner(state: view, forced: false) : nil
         let names = graph.names
         project.fileSystem.beginScan()          // a look: verify writes nothing
         defer { project.fileSystem.endScan() }
@@ -35,7 +39,8 @@ struct VerifyCommand: ParsableCommand {
             graph: graph, steps: roots, fileSystem: project.fileSystem,
             groupings: by.isEmpty ? [["rule"], ["first"]] : [by],
             isRecorded: { records[names[$0]] != nil },
-            contentProblem: { path, rule in HDF5Expectations.problem(project.fileSystem.absolute(path), rule.hdf5Checks) })
+            contentProblem: { path, rule in HDF5Expectations.problem(project.fileSystem.absolute(path), rule.hdf5Checks) },
+            isRemovedTemporary: onPurpose.map { scanner in { scanner.isRemovedTemporary($0) } })
         var text = json ? report.json() : report.table(listMissing: missing)
         if self.project.quiet && !json, let summary = text.range(of: "\nComplete:") ?? text.range(of: "\nIncomplete:") {
             text = String(text[text.index(after: summary.lowerBound)...])      // the verdict (and --missing's list) only

@@ -162,12 +162,18 @@ extension GraphDescription {
             }
         }
         if !presenceOnly.isEmpty { w.ids(ArraySlice(presenceOnly.map(id))) }
+        let purged = roots.filter { $0.purgedAfterDays != nil }
+        if !purged.isEmpty {
+            w.u32(UInt32(purged.count))
+            for root in purged { w.u32(id(root.name)); w.int(root.purgedAfterDays!) }
+        }
         var out = WireWriter()
         out.bytes.reserveCapacity(1 << 20 + 1024)
         out.bytes.append(contentsOf: magic)
         // Flags: 1 the default backend is SLURM, 2 an onFinish command follows (older files: 0 or 1),
-        // 4 presence-only inputs follow the roots.
-        out.u8((defaultBackend == "slurm" ? 1 : 0) | (onFinish != nil ? 2 : 0) | (presenceOnly.isEmpty ? 0 : 4))
+        // 4 presence-only inputs follow the roots, 8 then the purge ages of roots.
+        out.u8((defaultBackend == "slurm" ? 1 : 0) | (onFinish != nil ? 2 : 0) | (presenceOnly.isEmpty ? 0 : 4)
+               | (roots.contains { $0.purgedAfterDays != nil } ? 8 : 0))
         if let onFinish { out.string(onFinish) }
         out.u32(UInt32(strings.count + extra.count))
         for s in [strings, extra].joined() {
@@ -193,7 +199,7 @@ extension GraphDescription {
             let flags = try r.u8()
             g.defaultBackend = flags & 1 == 1 ? "slurm" : "local"
             if flags & 2 != 0 { g.onFinish = try r.string() }
-            let hasPresenceOnly = flags & 4 != 0
+            let hasPresenceOnly = flags & 4 != 0, hasPurgeAges = flags & 8 != 0
             let stringCount = Int(try r.u32())
             g.strings.reserveCapacity(stringCount)
             for _ in 0..<stringCount { g.strings.append(try r.string()) }
@@ -318,6 +324,14 @@ extension GraphDescription {
                 var ids: [UInt32] = []
                 _ = try r.ids(into: &ids, limit: stringCount)
                 g.presenceOnly = try ids.map(string)
+            }
+            if hasPurgeAges {
+                let count = Int(try r.u32())
+                guard count <= g.roots.count else { throw WireReader.Truncated() }
+                for _ in 0..<count {
+                    let name = try string(try r.u32()), days = try r.int()
+                    if let i = g.roots.firstIndex(where: { $0.name == name }) { g.roots[i].purgedAfterDays = days }
+                }
             }
         } catch is WireReader.Truncated {
             throw GraphFormatError(description: "graph file is truncated or corrupt")

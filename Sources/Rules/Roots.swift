@@ -13,14 +13,18 @@
 public struct Root: Sendable {
     public let name: String
 
-    /// - Parameter location: absolute, or relative to the Datafile's folder.
+    /// - Parameters:
+    ///   - location: absolute, or relative to the Datafile's folder.
+    ///   - purgedAfterDays: the centre wipes files older than this from the root (a scratch file
+    ///     system): a product under it that disappears is remade only when a step that reads it must
+    ///     run; a final product (nothing reads it) that disappears is remade.
     @discardableResult
-    public init(_ name: String, default location: String, file: String = #filePath, line: Int = #line) {
-        self.init(name, locations: [location], file: file, line: line)
+    public init(_ name: String, default location: String, purgedAfterDays: Int? = nil, file: String = #filePath, line: Int = #line) {
+        self.init(name, locations: [location], purgedAfterDays: purgedAfterDays, file: file, line: line)
     }
 
     @discardableResult
-    public init(_ name: String, locations: [String], file: String = #filePath, line: Int = #line) {
+    public init(_ name: String, locations: [String], purgedAfterDays: Int? = nil, file: String = #filePath, line: Int = #line) {
         self.name = name
         let here = Declaration(file: file, line: line)
         if name.isEmpty || !name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) {
@@ -29,7 +33,12 @@ public struct Root: Sendable {
         if locations.isEmpty || locations.contains(where: \.isEmpty) {
             here.fail("root \(name) needs at least one location, e.g. Root(\"\(name)\", default: \"/scratch/\(name)\")")
         }
-        DatafileBuilder.shared.declareRoot(RootDescription(name: name, locations: locations, line: line), here)
+        if let days = purgedAfterDays, days < 1 {
+            here.fail("root \(name): purgedAfterDays = \(days); give the purge age in whole days, at least 1")
+        }
+        var description = RootDescription(name: name, locations: locations, line: line)
+        description.purgedAfterDays = purgedAfterDays
+        DatafileBuilder.shared.declareRoot(description, here)
     }
 
     /// The path of a product under this root, as dbuild names it.
@@ -41,6 +50,8 @@ public struct RootDescription: Equatable, Sendable {
     public var name: String
     public var locations: [String]
     public var line: Int
+    /// Files older than this many days are wiped from the root by the centre (nil: never).
+    public var purgedAfterDays: Int?
 
     public init(name: String, locations: [String], line: Int) {
         self.name = name

@@ -30,6 +30,8 @@ public struct CompletenessReport {
     public private(set) var missingPaths: [String] = []
     public private(set) var brokenPaths: [(path: String, problem: String)] = []
     public private(set) var unrecordedSteps = 0
+    /// Outputs of `.temporary()` steps removed on purpose after use: neither complete nor missing.
+    public private(set) var temporaryRemoved = 0
     public private(set) var goals: [GoalResult] = []
 
     public var isComplete: Bool { missingPaths.isEmpty && brokenPaths.isEmpty && goals.allSatisfy(\.met) }
@@ -39,8 +41,10 @@ public struct CompletenessReport {
     ///     table per grouping.
     ///   - isRecorded: whether dbuild has a record of the step (nil: do not report unrecorded).
     ///   - contentProblem: checks a present output's content (HDF5), returning what is wrong.
+    ///   - isRemovedTemporary: a `.temporary()` step whose outputs dbuild removed after use.
     public init(graph: Graph, steps: [Int], fileSystem: FileSystem, groupings: [[String]],
-                isRecorded: ((Int) -> Bool)? = nil, contentProblem: ((String, RuleDescription) -> String?)? = nil) {
+                isRecorded: ((Int) -> Bool)? = nil, contentProblem: ((String, RuleDescription) -> String?)? = nil,
+                isRemovedTemporary: ((Int) -> Bool)? = nil) {
         var counts = [[CompletenessCount]](repeating: [], count: groupings.count)
         var indexes = [[String: Int]](repeating: [:], count: groupings.count)
         var goalCounts: [String: [String: Int]] = [:]
@@ -54,6 +58,10 @@ public struct CompletenessReport {
                                      content: rule.hdf5Checks.isEmpty ? nil : contentProblem.map { judge in { judge($0, rule) } })
             var stepComplete = true
             var completeOutputs = 0
+            if isRemovedTemporary?(step) == true {
+                temporaryRemoved += graph.outputs(of: step).count
+                continue
+            }
             for path in graph.outputs(of: step) {
                 let found = check.problem(fileSystem.status(path), path: path)
                 let kind = found == nil ? 0 : found == .missing ? 1 : 2
@@ -117,6 +125,10 @@ public struct CompletenessReport {
                 + "`dbuild adopt` checks and records them\n"
         }
         let missing = missingPaths.count, broken = brokenPaths.count, unmet = goals.filter { !$0.met }.count
+        if temporaryRemoved > 0 {
+            out += "\n\(temporaryRemoved) output\(temporaryRemoved == 1 ? "" : "s") of .temporary() steps: temporary, removed after use "
+                + "(made again only when a step that reads them must run)\n"
+        }
         out += "\n" + (isComplete ? "Complete: every expectation holds.\n"
             : "Incomplete: \(missing) missing, \(broken) broken" + (unmet > 0 ? ", \(unmet) goal\(unmet == 1 ? "" : "s") not met" : "")
                 + "." + (listMissing ? "\n" : " (--missing lists them)\n"))
@@ -155,6 +167,7 @@ public struct CompletenessReport {
             "{\"rule\":\(jsonString($0.rule)),\"group\":\(jsonString($0.group)),\"count\":\($0.count),\"at_least\":\($0.atLeast),\"met\":\($0.met)}"
         }.joined(separator: ",")
         return "{\"complete\":\(isComplete),\"tables\":[\(tableJSON)],\"goals\":[\(goalJSON)],\"unrecorded_steps\":\(unrecordedSteps),"
+            + "\"temporary_removed\":\(temporaryRemoved),"
             + "\"missing\":[\(missingPaths.map(jsonString).joined(separator: ","))],"
             + "\"broken\":[\(brokenPaths.map { "{\"path\":\(jsonString($0.path)),\"problem\":\(jsonString($0.problem))}" }.joined(separator: ","))]}\n"
     }

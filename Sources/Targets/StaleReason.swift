@@ -38,7 +38,7 @@ public enum StaleReason: Equatable, Sendable {
         case .inputNewer: return "input newer"
         case .inputChanged: return "input changed"
         case .upstream: return "upstream will run"
-        case .temporaryNeeded: return "temporary, needed again"
+        case .temporaryNeeded: return "removed on purpose, needed again"
         }
     }
 
@@ -56,7 +56,7 @@ public enum StaleReason: Equatable, Sendable {
         case .inputNewer(let path): return "input newer: \(graph.string(path))"
         case .inputChanged(let path): return "input changed: \(graph.string(path))"
         case .upstream(let step): return "upstream will run: \(graph.name(Int(step)))"
-        case .temporaryNeeded(let step): return "temporary, removed after use; needed again by \(graph.name(Int(step)))"
+        case .temporaryNeeded(let step): return "removed on purpose (temporary, or purged scratch); needed again by \(graph.name(Int(step)))"
         }
     }
 }

@@ -48,7 +48,7 @@ public final class StalenessScanner {
                 reasons[step] = .upstream(step: upstream)
             }
         }
-        if !removedTemporaries.isEmpty {
+        if !removedTemporaries.isEmpty || !purgedRoots.isEmpty {
             // A step that must run needs what it reads: removed temporaries it reads are made again
             // (latest first, so a chain of them is made whole).
             for step32 in graph.topologicalOrder.reversed() where reasons[Int(step32)] != nil {
@@ -60,11 +60,23 @@ public final class StalenessScanner {
         return reasons
     }
 
-    /// A `.temporary()` step whose outputs dbuild removed after use (and nobody brought back).
+    /// A step whose outputs are gone on purpose: a `.temporary()` step's, removed by dbuild after
+    /// use, or an intermediate's (something reads it) on a root the centre purges, made before.
+    /// Either is made again only when a step that reads it must run.
     public func isRemovedTemporary(_ step: Int) -> Bool {
-        guard !removedTemporaries.isEmpty, removedTemporaries.contains(graph.name(step)) else { return false }
-        return graph.outputIDs(of: step).allSatisfy { statuses.status($0) == nil }
+        let outputs = graph.outputIDs(of: step)
+        if !removedTemporaries.isEmpty, removedTemporaries.contains(graph.name(step)) {
+            return outputs.allSatisfy { statuses.status($0) == nil }
+        }
+        guard !purgedRoots.isEmpty, records[graph.name(step)] != nil, !graph.dependents(of: step).isEmpty else { return false }
+        return outputs.allSatisfy { id in
+            guard let (root, _) = RootLocations.split(graph.string(id)), purgedRoots.contains(root) else { return false }
+            return statuses.status(id) == nil
+        }
     }
+
+    /// Roots the centre purges (`Root(…, purgedAfterDays:)`).
+    private lazy var purgedRoots: Set<String> = Set(graph.description.roots.filter { $0.purgedAfterDays != nil }.map(\.name))
 
     /// An input's content hash; for an output of a removed temporary, the hash recorded when it was made.
     private func inputHash(_ id: UInt32) -> UInt64? {
