@@ -49,6 +49,18 @@ public final class Builder {
     /// Recipes write into staging folders, and their outputs replace the products only when they
     /// succeeded (`Targets/Staging`); off on an in-memory file system.
     public var stagesOutputs = false
+    /// Steps run here stage into reused folders, one per running step (`Staging`); nil for a scheduler.
+    private var stagingSlots = false
+    private var freeSlots: [Int] = []
+    private var slotCount = 0
+    private var slotOf: [Int32: Int] = [:]
+
+    private func takeSlot(_ step: Int32) -> String {
+        let slot = freeSlots.popLast() ?? { slotCount += 1; return slotCount - 1 }()
+        slotOf[step] = slot
+        return "run-\(getpid())-\(slot)"
+    }
+
     /// `--keep-temporary`: this build removes no `.temporary()` outputs.
     public var keepsTemporary = false
     /// Where succeeded steps' logs are packed when they run here; nil keeps every log a plain file.
@@ -84,6 +96,8 @@ public final class Builder {
     /// scheduler that refuses a submission); what finished before is recorded.
     public func run(on backend: Backend, keepGoing: Bool, stop: StopSignal) throws -> BuildSummary {
         if let logPacker { finishKilledBuildsPacks(logPacker) }
+        stagingSlots = stagesOutputs && backend.runsStepsHere
+        if stagingSlots, let disk = fileSystem as? DiskFileSystem { StagedOutputs.removeDeadRuns(project: disk.root, roots: graph.roots) }
         recorder.say = say
         recorder.quiet = quiet
         recorder.verbose = verbose
@@ -106,7 +120,7 @@ public final class Builder {
             removeEmptyLogFolders()
         }
         if stagesOutputs, let disk = fileSystem as? DiskFileSystem {
-            StagedOutputs.removeFolders(recorder.committedStaging)
+            StagedOutputs.removeFolders(Array(recorder.committedStaging))
             StagedOutputs.removeEmptyParents(project: disk.root, roots: graph.roots)
         }
         summary.blocked = plan.blocked.count
@@ -196,6 +210,7 @@ public final class Builder {
     private func settle(_ outcome: StepOutcome, _ backend: Backend) -> Verdict {
         let step = outcome.step
         let verdict = recorder.record(outcome, startedAt: startTimes[step])
+        if let slot = slotOf.removeValue(forKey: step) { freeSlots.append(slot) }
         let rule = graph.rule(of: Int(step)).name
         switch verdict {
         case .succeeded:
@@ -384,7 +399,7 @@ public final class Builder {
             logPacker.take(step: name, logPath: disk.absolute(log), removeNow: true)      // an earlier attempt's log is kept, packed
         }
         let staging = stagesOutputs && graph.staging(of: step).isStaged
-            ? StagedOutputs(step: name, outputs: outputs, roots: graph.roots) : nil
+            ? StagedOutputs(step: name, outputs: outputs, roots: graph.roots, key: stagingSlots ? takeSlot(step32) : nil) : nil
         if rule.isProtected && staging == nil, let disk = fileSystem as? DiskFileSystem {
             // Run again on purpose (--rebuild-protected): a recipe that writes in place may write.
             var info = stat()

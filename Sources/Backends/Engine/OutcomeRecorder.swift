@@ -34,7 +34,7 @@ public final class OutcomeRecorder {
     public var quiet = false
     public var verbose = false
     /// Staging folders emptied by moving their outputs into place, removed together at the build's end.
-    public private(set) var committedStaging: [String] = []
+    public private(set) var committedStaging: Set<String> = []
     /// Identifies this build's rows in the state's run history (the report's timeline).
     public var buildID = String(Int(Date().timeIntervalSince1970 * 1000))
     private let host = ProcessInfo.processInfo.hostName
@@ -137,7 +137,7 @@ public final class OutcomeRecorder {
         guard let staging, let disk else { return nil }
         do {
             try staging.commit(base: disk.root, products: outputs, fileSystem: disk)
-            committedStaging += staging.absoluteFolders(base: disk.root)
+            committedStaging.formUnion(staging.absoluteFolders(base: disk.root))
         } catch {
             staging.discard(base: disk.root)
             return "exited 0 but its outputs could not be moved into place (\(error))"

@@ -17,9 +17,10 @@ public struct StagedOutputs: Codable, Equatable, Sendable {
         public var target: String
     }
 
-    /// nil when the step's outputs are written in place.
-    public init?(step: String, outputs: [String], roots: RootLocations) {
-        guard let layout = Staging.layout(step: step, outputs: outputs, roots: roots) else { return nil }
+    /// nil when the step's outputs are written in place. `key`: a reused folder's (a local build's
+    /// slot); by default the step's own.
+    public init?(step: String, outputs: [String], roots: RootLocations, key: String? = nil) {
+        guard let layout = Staging.layout(step: step, outputs: outputs, roots: roots, key: key) else { return nil }
         paths = layout.paths
         folders = layout.folders.map { Folder(staging: $0.staging, target: $0.target) }
     }
@@ -27,9 +28,30 @@ public struct StagedOutputs: Codable, Equatable, Sendable {
     /// Empties the staging folders (an earlier attempt's leftovers go) and makes the folders the
     /// staged outputs are written into. `base` is the project folder.
     public func prepare(base: String) throws {
-        for folder in folders { removeTree(absolute(folder.staging, base)) }
+        for folder in folders { try Self.empty(absolute(folder.staging, base)) }
         for path in paths {
             try Self.makeFolders((absolute(path, base) as NSString).deletingLastPathComponent)
+        }
+    }
+
+    /// The folder, there and empty: an earlier attempt's leftovers go, an empty folder is kept (no
+    /// inode freed and allocated again), a missing one is made.
+    static func empty(_ folder: String) throws {
+        for name in try names(in: folder) { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
+        try makeFolders(folder)
+    }
+
+    /// Every `run-<pid>-<slot>` staging folder whose dbuild is gone (killed): what it left goes.
+    public static func removeDeadRuns(project: String, roots: RootLocations) {
+        var parents = [project + "/" + Staging.projectFolder]
+        for name in roots.names { if let first = roots.locations[name]?.first { parents.append(first + "/" + Staging.rootFolder) } }
+        for parent in parents {
+            for name in (try? names(in: parent)) ?? [] where name.hasPrefix("run-") {
+                let pid = name.split(separator: "-").dropFirst().first.flatMap { Int32($0) } ?? 0
+                if pid > 0 && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                    try? FileManager.default.removeItem(atPath: parent + "/" + name)
+                }
+            }
         }
     }
 
