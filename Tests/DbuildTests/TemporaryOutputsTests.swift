@@ -47,18 +47,26 @@ import Testing
         #expect(verify.stdout.contains("2 outputs of .temporary() steps: temporary, removed after use"), "\(verify.stdout)")
     }
 
+    /// Every product that is not a temporary, with its bytes and mtime: what must survive.
+    static func kept(_ s: Scenario, except: String) throws -> [String: String] {
+        try s.treeFingerprint().filter { ($0.key.hasPrefix("a/") || $0.key.hasPrefix("c/")) && !$0.key.contains(except) }
+    }
+
     @Test func aChangedInputRemakesTheTemporaryAndItsReader() throws {
         let s = try Self.built()
+        let others = try Self.kept(s, except: "r1")
         try s.write("params/r1.txt", "uno\n")
         let build = try s.dbuild("all")
         #expect(Scenario.stepsRun(build) == ["A/r1", "B/r1", "C/r1"], "\(build.stdout)")
         #expect(s.read("c/r1.txt") == "UNO\nUNO\n")
         #expect(!s.exists("b/r1.txt"), "removed again")
+        #expect(try Self.kept(s, except: "r1") == others, "r2's products are byte- and mtime-identical")
         #expect(try s.dbuild("all", "-n").stdout.contains("Nothing to do"))
     }
 
     @Test func aReaderThatMustRunHasItsTemporaryMadeAgainFirst() throws {
         let s = try Self.built()
+        let others = try Self.kept(s, except: "c/r2")
         try s.remove("c/r2.txt")
         let dry = try s.dbuild("all", "-n")
         #expect(dry.stdout.contains("B/r2") && dry.stdout.contains("removed on purpose (temporary, or purged scratch); needed again by C/r2"), "\(dry.stdout)")
@@ -67,6 +75,7 @@ import Testing
         #expect(Scenario.stepsRun(build) == ["B/r2", "C/r2"], "\(build.stdout)")
         #expect(s.read("c/r2.txt") == "TWO\nTWO\n")
         #expect(!s.exists("b/r2.txt"))
+        #expect(try Self.kept(s, except: "c/r2") == others, "every other product byte- and mtime-identical, a/r2 included")
     }
 
     @Test func keepTemporaryKeepsThemForOneBuild() throws {

@@ -400,8 +400,9 @@ public final class Builder {
         }
         let staging = stagesOutputs && graph.staging(of: step).isStaged
             ? StagedOutputs(step: name, outputs: outputs, roots: graph.roots, key: stagingSlots ? takeSlot(step32) : nil) : nil
-        if rule.isProtected && staging == nil, let disk = fileSystem as? DiskFileSystem {
-            // Run again on purpose (--rebuild-protected): a recipe that writes in place may write.
+        if rule.isProtected, let disk = fileSystem as? DiskFileSystem {
+            // Run again on purpose (--rebuild-protected): a recipe that writes in place may write, and
+            // a read-only folder product can be swapped for its successor (renaming a folder needs its write bit).
             var info = stat()
             for output in outputs where stat(disk.absolute(output), &info) == 0 { chmod(disk.absolute(output), info.st_mode | 0o200) }
         }
