@@ -38,7 +38,47 @@ public struct CountGoal: Equatable, Sendable {
     public var per: String
 }
 
+/// What every folder product (`dir(...)`) of a rule must hold: `expect(minFiles:)`, `expect(contains:)`.
+public struct FolderExpectation: Equatable, Sendable {
+    /// Files anywhere inside (folders not counted).
+    public var minimumFiles = 0
+    /// Paths inside the folder, "/"-separated, that must exist (a file, or a folder when it ends in "/").
+    public var requiredEntries: [String] = []
+
+    public init(minimumFiles: Int = 0, requiredEntries: [String] = []) {
+        self.minimumFiles = minimumFiles
+        self.requiredEntries = requiredEntries
+    }
+
+    public var isEmpty: Bool { minimumFiles == 0 && requiredEntries.isEmpty }
+}
+
 extension Rule {
+    /// Each folder product of this rule must hold at least `count` files (in all its subfolders): a
+    /// step that leaves fewer has failed, and `dbuild verify` reports it.
+    @discardableResult
+    public func expect(minFiles count: Int, line: Int = #line) -> Rule {
+        if count < 0 { Declaration(file: declaration.file, line: line).fail("rule \(description.name): expect(minFiles:) needs a count of 0 or more") }
+        description.folderExpectation.minimumFiles = max(0, count)
+        return self
+    }
+
+    /// Each folder product of this rule must contain these paths (`"zarr.json"`, `"c/"` for a
+    /// subfolder): a step that leaves one out has failed, and `dbuild verify` reports it.
+    @discardableResult
+    public func expect(contains entries: String..., line: Int = #line) -> Rule {
+        let here = Declaration(file: declaration.file, line: line)
+        for entry in entries {
+            let parts = entry.split(separator: "/", omittingEmptySubsequences: false).dropLast(entry.hasSuffix("/") ? 1 : 0)
+            if entry.isEmpty || entry.hasPrefix("/") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+                here.fail("rule \(description.name): expect(contains: \"\(entry)\") needs a path inside the folder product, "
+                    + "like \"zarr.json\" or \"meta/schema.json\" (no leading /, no . or .. parts)")
+            }
+        }
+        description.folderExpectation.requiredEntries += entries
+        return self
+    }
+
     /// `dbuild verify` also opens each output as HDF5 and checks that it contains these objects.
     @discardableResult
     public func expectHDF5(_ checks: HDF5Check..., line: Int = #line) -> Rule {

@@ -18,6 +18,8 @@ public struct RuleDescription: Equatable, Sendable {
     public var batch = BatchOptions()
     public var hdf5Checks: [HDF5Check] = []
     public var countGoal: CountGoal?
+    /// For folder products: `expect(minFiles:)` and `expect(contains:)`.
+    public var folderExpectation = FolderExpectation()
 
     public init(name: String, line: Int, parameterNames: [String]) {
         self.name = name

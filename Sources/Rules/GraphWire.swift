@@ -1,6 +1,6 @@
 // The evaluator → dbuild wire format ("graph.bin"), little-endian:
 //
-//   "DBUILDG5"
+//   "DBUILDG7"
 //   u32 string count, then each string as u32 byte length + UTF-8 bytes
 //   u32 rule count, then per rule: name, line, parameter names, staleness, resources, expectations
 //   (when pattern rules are declared) u32 0xFFFFFFFE, u32 block count, then per block: rule, grid
@@ -13,7 +13,7 @@
 // Strings are interned once and referenced by index. A custom binary format because JSON of 10^6
 // steps takes ~30 s to round-trip and this one well under 2 s; the magic carries the version.
 
-private let magic: [UInt8] = Array("DBUILDG6".utf8)
+private let magic: [UInt8] = Array("DBUILDG7".utf8)
 private let noString = UInt32.max
 
 /// Appends little-endian values to a byte buffer.
@@ -127,6 +127,8 @@ extension GraphDescription {
             }
             w.int(rule.countGoal?.atLeast ?? -1)
             w.u32(id(rule.countGoal?.per ?? ""))
+            w.int(rule.folderExpectation.minimumFiles)
+            w.ids(ArraySlice(rule.folderExpectation.requiredEntries.map(id)))
         }
         if !patternBlocks.isEmpty {
             w.u32(patternBlocksMarker)
@@ -251,6 +253,10 @@ extension GraphDescription {
                 let atLeast = try r.int()
                 let per = try string(try r.u32())
                 if atLeast >= 0 { rule.countGoal = CountGoal(atLeast: atLeast, per: per) }
+                rule.folderExpectation.minimumFiles = try r.int()
+                var required: [UInt32] = []
+                _ = try r.ids(into: &required, limit: stringCount)
+                rule.folderExpectation.requiredEntries = try required.map(string)
                 g.rules.append(rule)
             }
             var entries = Int(try r.u32())

@@ -54,7 +54,7 @@ public struct CompletenessReport {
             let parameters = graph.parameters(of: step)
             let keys = groupings.map { Self.key(for: $0, rule: rule, parameters: parameters) }
             let recorded = isRecorded?(step) ?? true
-            let check = ProductCheck(minimumBytes: rule.minimumOutputBytes,
+            let check = ProductCheck(minimumBytes: rule.minimumOutputBytes, folder: rule.folderExpectation,
                                      content: rule.hdf5Checks.isEmpty ? nil : contentProblem.map { judge in { judge($0, rule) } })
             var stepComplete = true
             var completeOutputs = 0
@@ -63,7 +63,7 @@ public struct CompletenessReport {
                 continue
             }
             for path in graph.outputs(of: step) {
-                let found = check.problem(fileSystem.status(path), path: path)
+                let found = check.problem(of: path, in: fileSystem)
                 let kind = found == nil ? 0 : found == .missing ? 1 : 2
                 let problem = kind == 2 ? found?.text : nil
                 for g in groupings.indices {

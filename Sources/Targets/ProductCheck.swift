@@ -8,6 +8,10 @@ public enum ProductProblem: Equatable, Sendable {
     case notAFolder(FileType)
     /// Below the rule's `expect(minBytes:)`.
     case tooSmall(size: Int64, minimum: Int64)
+    /// A folder product with fewer files than the rule's `expect(minFiles:)`.
+    case tooFewFiles(count: Int, minimum: Int)
+    /// A folder product without a path the rule's `expect(contains:)` names.
+    case lacks(String)
     /// The content check (HDF5 expectations) failed.
     case content(String)
 
@@ -18,6 +22,8 @@ public enum ProductProblem: Equatable, Sendable {
         case .notARegularFile(let type): return "\(type.text), not a file"
         case .notAFolder(let type): return "\(type.text), not a folder"
         case .tooSmall(let size, let minimum): return "\(size) bytes, expected at least \(minimum)"
+        case .tooFewFiles(let count, let minimum): return "\(count) file\(count == 1 ? "" : "s") inside, expected at least \(minimum)"
+        case .lacks(let entry): return "no \(entry) inside"
         case .content(let what): return what
         }
     }
@@ -29,11 +35,14 @@ public enum ProductProblem: Equatable, Sendable {
 /// the report and the array task runner all ask here.
 public struct ProductCheck {
     public var minimumBytes: Int64
+    /// What a folder product must hold (checked where a file system is at hand: `problem(of:in:)`).
+    public var folder: FolderExpectation
     /// Checks a present file's content; nil when it passes.
     public var content: ((String) -> String?)?
 
-    public init(minimumBytes: Int, content: ((String) -> String?)? = nil) {
+    public init(minimumBytes: Int, folder: FolderExpectation = FolderExpectation(), content: ((String) -> String?)? = nil) {
         self.minimumBytes = Int64(minimumBytes)
+        self.folder = folder
         self.content = content
     }
 
@@ -52,19 +61,45 @@ public struct ProductCheck {
         return nil
     }
 
+    /// Judges a product on disk, a folder product also by what it holds: the whole check, where
+    /// `problem(_:path:)` judges from a status alone (staleness, which must not walk folders twice).
+    public func problem(of path: String, in fileSystem: FileSystem) -> ProductProblem? {
+        guard !folder.isEmpty, isFolderPath(path), let tree = fileSystem.tree(path) else {
+            return problem(fileSystem.status(path), path: path)
+        }
+        if let found = problem(tree.status, path: path) { return found }
+        return folderProblem(tree)
+    }
+
+    /// What a folder product lacks of the rule's `expect(minFiles:)` and `expect(contains:)`.
+    public func folderProblem(_ tree: FolderTree) -> ProductProblem? {
+        if !folder.requiredEntries.isEmpty {             // first: a missing zarr.json says more than a count
+            var present: [String: Bool] = [:]               // path → is a folder
+            for entry in tree.entries { present[entry.path] = entry.isFolder }
+            for entry in folder.requiredEntries {
+                let wantsFolder = entry.hasSuffix("/")
+                if present[wantsFolder ? String(entry.dropLast()) : entry] != wantsFolder { return .lacks(entry) }
+            }
+        }
+        let count = tree.entries.reduce(0) { $0 + ($1.isFolder ? 0 : 1) }
+        return count < folder.minimumFiles ? .tooFewFiles(count: count, minimum: folder.minimumFiles) : nil
+    }
+
     /// The first unsound output of a list, with its problem.
     public func firstProblem(_ paths: [String], in fileSystem: FileSystem) -> (path: String, problem: ProductProblem)? {
         for path in paths {
-            if let problem = problem(fileSystem.status(path), path: path) { return (path, problem) }
+            if let problem = problem(of: path, in: fileSystem) { return (path, problem) }
         }
         return nil
     }
 }
 
 extension Graph {
-    /// The product check of a step's rule (size and kind; content checks are added by the caller).
+    /// The product check of a step's rule (size, kind and what a folder holds; content checks are
+    /// added by the caller).
     public func productCheck(of step: Int) -> ProductCheck {
-        ProductCheck(minimumBytes: rule(of: step).minimumOutputBytes)
+        let rule = rule(of: step)
+        return ProductCheck(minimumBytes: rule.minimumOutputBytes, folder: rule.folderExpectation)
     }
 }
 

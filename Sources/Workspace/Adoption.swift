@@ -23,7 +23,7 @@ public struct Adoption {
         for step in steps {
             if records[graph.name(step)] != nil { result.alreadyRecorded += 1; continue }
             let rule = graph.rule(of: step)
-            let check = ProductCheck(minimumBytes: rule.minimumOutputBytes, content: rule.hdf5Checks.isEmpty ? nil : { path in
+            let check = ProductCheck(minimumBytes: rule.minimumOutputBytes, folder: rule.folderExpectation, content: rule.hdf5Checks.isEmpty ? nil : { path in
                 HDF5Expectations.problem(project.fileSystem.absolute(path), rule.hdf5Checks)
             })
             if let (path, problem) = check.firstProblem(graph.outputs(of: step), in: project.fileSystem) {

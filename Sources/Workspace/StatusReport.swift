@@ -1,5 +1,4 @@
 import Foundation
-import Workspace
 import Backends
 
 /// What `dbuild status` knows, as text and as JSON (`--json`; the schema is documented in the README

@@ -14,7 +14,7 @@ public struct CutoffCheck: Codable, Equatable, Sendable {
     public func reasonToRun(inputs: [String], outputs: [String], check: ProductCheck, in fileSystem: FileSystem) -> String? {
         var oldestOutput = Int64.max
         for output in outputs {
-            if let problem = check.problem(fileSystem.status(output), path: output) { return "output \(output): \(problem.text)" }
+            if let problem = check.problem(of: output, in: fileSystem) { return "output \(output): \(problem.text)" }
             oldestOutput = min(oldestOutput, fileSystem.status(output)?.mtimeNanos ?? 0)
         }
         if let hashes = inputHashes {

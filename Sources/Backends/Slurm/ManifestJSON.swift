@@ -148,6 +148,8 @@ private struct JSONOut {
             raw("}")
         }
         if let minimum = s.minimumBytes, minimum > 0 { raw(",\"minimumBytes\":\(minimum)") }
+        if let minimum = s.minimumFiles, minimum > 0 { raw(",\"minimumFiles\":\(minimum)") }
+        if let required = s.requiredEntries, !required.isEmpty { raw(",\"requiredEntries\":"); strings(required) }
         if s.staged == true { raw(",\"staged\":true") }
         raw("}")
     }

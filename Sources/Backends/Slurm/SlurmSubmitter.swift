@@ -193,6 +193,8 @@ public final class SlurmSubmitter: @unchecked Sendable {
                         previousExit: environment["DBUILD_ATTEMPT"] == nil ? nil : environment["DBUILD_PREVIOUS_EXIT"] ?? "",
                         inputs: inputs.isEmpty ? nil : inputs, needs: needs.isEmpty ? nil : needs, cutoff: job?.cutoff,
                         minimumBytes: rule.minimumOutputBytes > 0 ? rule.minimumOutputBytes : nil,
+                        minimumFiles: rule.folderExpectation.minimumFiles > 0 ? rule.folderExpectation.minimumFiles : nil,
+                        requiredEntries: rule.folderExpectation.requiredEntries.isEmpty ? nil : rule.folderExpectation.requiredEntries,
                         staged: job?.staging == nil ? nil : true)
     }
 

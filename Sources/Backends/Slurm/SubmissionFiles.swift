@@ -1,5 +1,6 @@
 import Foundation
 import Basics
+import Rules
 import Targets
 
 /// A step this one needs, handed to the scheduler too: where its result will appear.
@@ -37,10 +38,19 @@ public struct TaskStep: Codable, Equatable, Sendable {
     public var cutoff: CutoffCheck? = nil
     /// The rule's `expect(minBytes:)`.
     public var minimumBytes: Int? = nil
+    /// The rule's `expect(minFiles:)` and `expect(contains:)`, for folder products.
+    public var minimumFiles: Int? = nil
+    public var requiredEntries: [String]? = nil
     /// Set when the command writes into staging folders (`Staging`, found from the step's name and
     /// outputs): the task moves the outputs into place when the step succeeded, and removes the
     /// staging folders otherwise.
     public var staged: Bool? = nil
+
+    /// The rule's product check, as the manifest carries it.
+    public var productCheck: ProductCheck {
+        ProductCheck(minimumBytes: minimumBytes ?? 0,
+                     folder: FolderExpectation(minimumFiles: minimumFiles ?? 0, requiredEntries: requiredEntries ?? []))
+    }
 }
 
 /// `array-<k>.json` in a submission folder: the steps of each task of one job array.

@@ -66,9 +66,9 @@ public enum TaskRunner {
             case .exited(let code): status = Int(code)
             case .signaled(let signal): status = 128 + Int(signal)
             }
-            let check = ProductCheck(minimumBytes: attempt.step.minimumBytes ?? 0)
+            let check = attempt.step.productCheck
             let outputs = attempt.step.outputs, written = attempt.staging?.paths ?? outputs
-            var missing = outputs.indices.filter { check.problem(fileSystem.status(written[$0]), path: written[$0]) != nil }.map { outputs[$0] }
+            var missing = outputs.indices.filter { check.problem(of: written[$0], in: fileSystem) != nil }.map { outputs[$0] }
             if status == 0 && missing.isEmpty, let staging = attempt.staging {
                 do {
                     try staging.commit(base: manifest.projectRoot, products: outputs, fileSystem: fileSystem)
@@ -115,7 +115,7 @@ public enum TaskRunner {
                    earlier.satisfiesDependents, step.outputs.allSatisfy({ fileSystem.status($0) != nil }) {
                     continue
                 }
-                let check = ProductCheck(minimumBytes: step.minimumBytes ?? 0)
+                let check = step.productCheck
                 if let why = blocker(of: step, in: fileSystem, submission: folder, ownFile: resultFile, read: &neededResults) {
                     say("dbuild: \(step.name) not run: \(why)")
                     try report(position, exit: 0, kind: "blocked", note: why)

@@ -51,7 +51,7 @@ struct ReportData {
         for step in 0..<graph.stepCount {
             let name = graph.name(step)
             let check = graph.productCheck(of: step)
-            let problems = graph.outputs(of: step).compactMap { check.problem(project.fileSystem.status($0), path: $0) }
+            let problems = graph.outputs(of: step).compactMap { check.problem(of: $0, in: project.fileSystem) }
             var changed = false
             if case .outputChanged? = reasons[step] { changed = true }
             let missing = problems.contains(.missing)
