@@ -63,6 +63,11 @@ struct StatusCommand: ParsableCommand {
                   + pad("\(r.missing)", 8)
                   + "  " + r.jobs.joined(separator: ","))
         }
+        let removed = report.rules.filter { $0.removed > 0 }
+        if !removed.isEmpty {
+            out.line("\nOf the built, outputs removed on purpose (temporary, or purged scratch; made again only when a step that reads "
+                     + "them must run): " + removed.map { "\($0.rule) \($0.removed)" }.joined(separator: ", "))
+        }
         if let build = report.build {
             var line = "\nBuilding here (dbuild pid \(build.pid) on \(build.host)): [\(build.done)/\(build.total)] \(build.running) running"
             if build.failed > 0 { line += ", \(build.failed) failed" }
@@ -90,6 +95,7 @@ struct StatusCommand: ParsableCommand {
             }
             if report.failures.count > 10 { out.line("  … and \(report.failures.count - 10) more") }
         }
+        if !report.nearPurge.isEmpty { out.line("\n" + NearPurge.text(report.nearPurge).joined(separator: "\n")) }
         if !self.project.quiet { printCoreHoursUsed(state: state, graph: project.graph, rules: report.rules.map(\.rule), &out) }
         if !report.blocked.isEmpty {
             out.line("\nBlocked (not run; their files untouched; they run once what they need succeeds):")

@@ -30,7 +30,7 @@ struct VerifyCommand: ParsableCommand {
         let view = try project.openState(readOnly: true)
         let records = try view.loadRecords()
         // Outputs gone on purpose (removed temporaries, intermediates on purged roots) are not missing.
-        let onPurpose = graph.description.rules.contains(where: \.isTemporary) || graph.description.roots.contains { $0.purgedAfterDays != nil }
+        let onPurpose = graph.description.rules.contains(where: \.isTemporary) || !graph.roots.purgeDays.isEmpty
             ? try project.scanner(state: view, forced: false) : nil
         let names = graph.names
         project.fileSystem.beginScan()          // a look: verify writes nothing

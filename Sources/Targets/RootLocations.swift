@@ -10,6 +10,9 @@ public struct RootLocations: Equatable, Sendable {
     public private(set) var locations: [String: [String]] = [:]
     /// Root names in declaration order.
     public private(set) var names: [String] = []
+    /// Roots the centre purges on this machine, with the purge age in days (the Datafile's
+    /// `purgedAfterDays`, or `root.NAME.purge` in the defaults file).
+    public var purgeDays: [String: Int] = [:]
 
     public init() {}
 

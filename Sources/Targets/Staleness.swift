@@ -75,8 +75,8 @@ public final class StalenessScanner {
         }
     }
 
-    /// Roots the centre purges (`Root(…, purgedAfterDays:)`).
-    private lazy var purgedRoots: Set<String> = Set(graph.description.roots.filter { $0.purgedAfterDays != nil }.map(\.name))
+    /// Roots the centre purges on this machine (`RootLocations.purgeDays`).
+    private lazy var purgedRoots: Set<String> = Set(graph.roots.purgeDays.keys)
 
     /// An input's content hash; for an output of a removed temporary, the hash recorded when it was made.
     private func inputHash(_ id: UInt32) -> UInt64? {

@@ -14,6 +14,7 @@ public enum RootSettings {
                         defaults: MachineDefaults = .current,
                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RootLocations {
         var pairs: [(name: String, locations: [String])] = []
+        var purge: [String: Int] = [:]
         for root in declared {
             let variable = "DBUILD_ROOT_" + root.name.uppercased()
             var source = "\(datafile):\(root.line)"
@@ -51,8 +52,22 @@ public enum RootSettings {
                 }
             }
             pairs.append((root.name, absolute))
+            if let days = try purgeDays(root, defaults: defaults) { purge[root.name] = days }
         }
-        return RootLocations(pairs)
+        var resolved = RootLocations(pairs)
+        resolved.purgeDays = purge
+        return resolved
+    }
+
+    /// The root's purge age on this machine: `root.NAME.purge` in the defaults file (`21d`, `21`,
+    /// `3w`, or `never` for a root this centre does not purge), else the Datafile's.
+    static func purgeDays(_ root: RootDescription, defaults: MachineDefaults) throws -> Int? {
+        guard let text = defaults.purge[root.name]?.lowercased() else { return root.purgedAfterDays }
+        if text == "never" || text == "0" { return nil }
+        let (number, factor) = text.hasSuffix("w") ? (text.dropLast(), 7) : text.hasSuffix("d") ? (text.dropLast(), 1) : (Substring(text), 1)
+        if let n = Int(number), n > 0 { return n * factor }
+        throw DbuildFailure.usage("root.\(root.name).purge = \(text) in \(MachineDefaults.path) is not a purge age; "
+            + "write it in days or weeks (root.\(root.name).purge = 21d, or 3w), or never")
     }
 
     /// Refuses to build into a root whose first location cannot be written.

@@ -9,6 +9,9 @@ public struct StatusReport: Codable, Equatable {
     public struct Rule: Codable, Equatable {
         public var rule: String
         public var steps = 0, built = 0, queued = 0, running = 0, failed = 0, blocked = 0, stale = 0, missing = 0
+        /// Of the built: steps whose outputs are gone on purpose (a temporary removed after use, an
+        /// intermediate the centre purged), made again only when a step that reads them must run.
+        public var removed = 0
         public var jobs: [String] = []
     }
 
@@ -80,6 +83,8 @@ public struct StatusReport: Codable, Equatable {
     public var ownFiles = 0
     /// The on-finish commands of the latest submissions that have one, oldest first.
     public var onFinish: [OnFinish] = []
+    /// Products on roots the centre purges that are near their purge age, per rule and root.
+    public var nearPurge: [NearPurge.Row] = []
 
     public func json() -> String { JSONOutput.text(self) }
 }

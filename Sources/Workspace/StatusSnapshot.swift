@@ -55,7 +55,9 @@ public struct StatusSnapshot {
                 } else if let started = localRunning[name] {
                     report.running.append(.init(step: name, rule: rule, place: "local", elapsedSeconds: max(0, now - started), job: nil))
                 }
-            case .built: row.built += 1
+            case .built:
+                row.built += 1
+                if scanner.isRemovedTemporary(step) { row.removed += 1 }
             case .failed: row.failed += 1
             case .blocked: row.blocked += 1
             case .missing: row.missing += 1
@@ -79,6 +81,7 @@ public struct StatusSnapshot {
         report.blocked = blocked.filter { selected.contains($0.key) && tracked[$0.key] == nil && failures[$0.key] == nil
             && reasons[graph.step(named: $0.key) ?? 0] != nil }.sorted { $0.key < $1.key }
             .map { .init(step: $0.key, blocker: $0.value.blocker) }
+        report.nearPurge = NearPurge.rows(graph: graph, steps: roots, fileSystem: project.fileSystem, records: scanner.records)
         let own = OwnFiles.count(root: project.root, dotDbuild: project.dotDbuild)
         report.ownFiles = own.total
         let submissions = try readOnly.loadSubmissions(activeOnly: false)

@@ -45,6 +45,10 @@ import Testing
         let verify = try s.dbuild("verify")
         #expect(verify.status == 0, "never counted as missing: \(verify.stdout)")
         #expect(verify.stdout.contains("2 outputs of .temporary() steps: temporary, removed after use"), "\(verify.stdout)")
+        let status = try s.dbuild("status")
+        #expect(status.stdout.contains("B          2       2       0       0       0       0       0       0"), "built, not missing: \(status.stdout)")
+        #expect(status.stdout.contains("Of the built, outputs removed on purpose (temporary, or purged scratch; made again only when "
+                                       + "a step that reads them must run): B 2"), "\(status.stdout)")
     }
 
     /// Every product that is not a temporary, with its bytes and mtime: what must survive.

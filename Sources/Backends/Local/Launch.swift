@@ -51,6 +51,9 @@ public struct MachineDefaults: Equatable, Sendable {
     /// `root.lp = /pscratch/me/LP` (several locations, newest first, separated by ':'): where a
     /// Datafile's named root is on this machine.
     public var roots: [String: [String]] = [:]
+    /// `root.scratch.purge = 21d` (or `never`): the centre wipes files older than that from the root
+    /// on this machine; kept as written, read by `RootSettings` (which refuses what it cannot read).
+    public var purge: [String: String] = [:]
 
     public init() {}
 
@@ -73,6 +76,8 @@ public struct MachineDefaults: Equatable, Sendable {
             case "slurm.maxTime": d.maxTime = try? parseTime(parts[1])
             case "slurm.bundleTime": d.bundleTime = try? parseTime(parts[1])
             case "slurm.fitResources": d.fitResources = ["true", "yes", "1"].contains(parts[1].lowercased())
+            case let key where key.hasPrefix("root.") && key.hasSuffix(".purge") && key.count > 11:
+                d.purge[String(key.dropFirst(5).dropLast(6))] = parts[1]
             case let key where key.hasPrefix("root.") && key.count > 5:
                 d.roots[String(key.dropFirst(5))] = parts[1].split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             default: break
