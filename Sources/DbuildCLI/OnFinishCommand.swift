@@ -32,6 +32,6 @@ struct OnFinishCommand: ParsableCommand {
             run = FinishRun(root: (dotDbuild as NSString).deletingLastPathComponent, dotDbuild: dotDbuild)
         }
         let result = try run.slurm(job, folder: folder)
-        if !result.succeeded { throw ExitCode(result.exitStatus) }
+        if let result, !result.succeeded { throw ExitCode(result.exitStatus) }
     }
 }

@@ -48,7 +48,7 @@ public final class BuildSession {
             throw DbuildFailure.usage("\(project.graph.name(Int(waiting))) needs steps that are still queued or running on SLURM; "
                 + "wait for them (dbuild status), or stop them (dbuild cancel) and run again")
         }
-        if let continuation, plan.isEmpty, let command = finishCommand(project, continuation) {
+        if let continuation, plan.isEmpty, let command = finishJobCommand(project, continuation) {
             // The last wave found nothing to submit: nobody else will run the command.
             let job = FinishJob(command: command, submissions: continuation.next.chain, since: continuation.next.since)
             try job.write(to: continuation.folder)
@@ -157,7 +157,7 @@ public final class BuildSession {
                 let arrays = try SlurmScripts(project: project).emit(plan, inFlight: inFlight, into: request.emitOnly,
                                                         history: RuleHistory.of(scanner.records), usage: RuleUsage.of(view),
                                                         maxCoreHours: request.maxCoreHours, printing: !request.json,
-                                                        finishJob: !request.wait && finishCommand(project, continuation) != nil)
+                                                        finishJob: !request.wait && finishJobCommand(project, continuation) != nil)
                 if let arrays { document?.add(arrays) }
             } catch let error as SlurmPlanError {
                 throw DbuildFailure.usage(error.description)
@@ -241,7 +241,7 @@ public final class BuildSession {
         slurm.targets = continuation?.next.targets ?? request.targets
         if let continuation { slurm.chainSince = continuation.next.since }
         slurm.chain = continuation?.next.chain ?? []
-        if !request.wait { slurm.onFinish = finishCommand(project, continuation) }
+        if !request.wait { slurm.onFinish = finishJobCommand(project, continuation) }
         return slurm
     }
 
@@ -273,7 +273,7 @@ public final class BuildSession {
         if chosen == .slurm && summary.interrupted {
             say("dbuild: stopped waiting; the submission runs on without dbuild (dbuild status follows it)")
             // The on-finish command this process was to run goes to a finish job instead.
-            if let command = finishCommand(project, continuation), let followed {
+            if let command = finishJobCommand(project, continuation), let followed {
                 do {
                     _ = try followed.handOverOnFinish(command)          // it says which job
                 } catch {
@@ -301,7 +301,15 @@ public final class BuildSession {
 
     /// The on-finish command: `--on-finish`, else the one a wave's continuation carries, else the Datafile's.
     private func finishCommand(_ project: Project, _ continuation: WaveContinuation?) -> String? {
-        request.onFinish ?? continuation?.next.onFinish ?? project.graph.description.onFinish
+        let command = request.onFinish ?? continuation?.next.onFinish ?? project.graph.description.onFinish
+        return command?.isEmpty == false ? command : nil
+    }
+
+    /// What a submission's finish job runs: the on-finish command, or "" (no command) when it has only
+    /// the used temporaries to remove — on SLURM without --wait, nobody else stays to do it.
+    private func finishJobCommand(_ project: Project, _ continuation: WaveContinuation?) -> String? {
+        finishCommand(project, continuation)
+            ?? (!request.keepTemporary && project.graph.description.rules.contains(where: \.isTemporary) ? "" : nil)
     }
 
     /// Set while a build makes the steps whose outputs the Datafile reads (see `grown`).

@@ -12,12 +12,16 @@ public struct FinishRun {
     public let ingest: () -> Void
     /// Of these steps, those up to date now (nil: unknown, without the graph).
     public let upToDate: ([String]) -> Set<String>?
+    /// Removes the `.temporary()` outputs whose readers have all succeeded; how many steps' went.
+    public let removeUsedTemporaries: () -> Int
 
-    public init(root: String, dotDbuild: String, ingest: @escaping () -> Void = {}, upToDate: @escaping ([String]) -> Set<String>? = { _ in nil }) {
+    public init(root: String, dotDbuild: String, ingest: @escaping () -> Void = {}, upToDate: @escaping ([String]) -> Set<String>? = { _ in nil },
+                removeUsedTemporaries: @escaping () -> Int = { 0 }) {
         self.root = root
         self.dotDbuild = dotDbuild
         self.ingest = ingest
         self.upToDate = upToDate
+        self.removeUsedTemporaries = removeUsedTemporaries
     }
 
     public init(project: Project) {
@@ -32,7 +36,7 @@ public struct FinishRun {
             guard let scanner = try? project.scanner(state: try project.openState(readOnly: true), forced: false),
                   let reasons = try? project.scan(scanner, needed: Selection.closure(of: steps, in: graph)) else { return nil }
             return Set(steps.filter { reasons[$0] == nil }.map(graph.name))
-        })
+        }, removeUsedTemporaries: { UsedTemporaries.remove(project, patience: 120) })
     }
 
     private func state() throws -> StateStore { try Project.openState(dotDbuild: dotDbuild, readOnly: true) }
@@ -51,9 +55,10 @@ public struct FinishRun {
     }
 
     /// A finish job (or a last wave that found nothing to submit): every step of the chain's
-    /// submissions, judged after ingesting their results; the outcome kept for `status`.
+    /// submissions, judged after ingesting their results; the used temporaries removed; the
+    /// command's outcome kept for `status` (nil: the job has no command).
     @discardableResult
-    public func slurm(_ job: FinishJob, folder: String) throws -> FinishHook.Result {
+    public func slurm(_ job: FinishJob, folder: String) throws -> FinishHook.Result? {
         ingest()                                                   // a scheduler that does not answer: judge what was ingested
         var steps: [String] = []
         for id in job.submissions {
@@ -67,6 +72,9 @@ public struct FinishRun {
         var summary = FinishSummary(project: root, backend: "slurm", submissions: job.submissions, startedAt: job.since)
         try summary.judge(steps, state: try state(), upToDate: upToDate(steps))
         print(summary.line)
+        let removed = removeUsedTemporaries()
+        if removed > 0 { print("removed the outputs of \(removed) temporary step\(removed == 1 ? "" : "s"), all their readers built") }
+        guard !job.command.isEmpty else { return nil }
         let result = FinishHook.run(job.command, summary: summary, in: root, summaryFile: FinishJob.summaryPath(folder),
                                     outputPath: FinishJob.outputPath(folder))
         try writeAtomically(Data(JSONOutput.text(result).utf8), to: FinishJob.resultPath(folder))

@@ -100,7 +100,8 @@ public struct StatusSnapshot {
 
     public static func finishCommands(_ submissions: ArraySlice<SubmissionRecord>) -> [StatusReport.OnFinish] {
         submissions.compactMap { s in
-            FinishJob.read(s.folder).map { job in
+            // A job with no command only removes used temporaries: dbuild's housekeeping, not shown.
+            FinishJob.read(s.folder).flatMap { job in job.command.isEmpty ? nil : job }.map { job in
                 let result = FinishJob.result(s.folder)
                 return StatusReport.OnFinish(submission: s.id, command: job.command, job: job.jobID,
                                              state: result.map { $0.succeeded ? "succeeded" : "failed" } ?? "waiting",

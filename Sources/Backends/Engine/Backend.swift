@@ -96,6 +96,8 @@ public struct StepOutcome: Sendable {
     /// Outputs the place it ran found missing or unsound (an array task, which checked and moved
     /// staged outputs itself): the step failed, whatever is on disk here.
     public var unsoundOutputs: [String] = []
+    /// What that place found wrong with them (`wrote stores/m1.zarr/: no zarr.json inside`).
+    public var unsoundProblem: String?
 
     public init(step: Int32, end: StepEnd, seconds: Double = 0, host: String? = nil, before: OutputSnapshot? = nil,
                 signature: UInt64? = nil, handedOverAt: Double? = nil, place: String? = nil) {

@@ -116,6 +116,7 @@ public final class OutcomeRecorder {
     /// checked where they were written and, when sound, moved into place; otherwise removed.
     private func outputProblem(_ outcome: StepOutcome, _ outputs: [String], remote: Bool, on: String) -> String? {
         if !outcome.unsoundOutputs.isEmpty {
+            if let problem = outcome.unsoundProblem { return "exited 0\(on), but \(problem)" }
             let some = outcome.unsoundOutputs.prefix(3).joined(separator: ", ") + (outcome.unsoundOutputs.count > 3 ? ", …" : "")
             return "exited 0\(on), but did not write " + (outputs.count == 1 ? "its output" : "\(outcome.unsoundOutputs.count) of its outputs")
                 + " (or wrote one too small, or not a file): " + some

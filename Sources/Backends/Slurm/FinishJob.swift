@@ -7,8 +7,11 @@ import Targets
 /// `dbuild on-finish FOLDER`, which ingests the results as `status` does and runs the command.
 /// Its files sit in the submission's folder: what it will do (`on-finish.json`), the summary it
 /// passed (`on-finish.summary.json`), the command's output (`on-finish.out`) and how it ended
-/// (`on-finish.result.json`, which `status` reports when the command failed).
+/// (`on-finish.result.json`, which `status` reports when the command failed). It also removes the
+/// `.temporary()` outputs the submission's steps used (`FinishRun`), and is submitted for that alone
+/// when there is no command.
 public struct FinishJob: Codable, Equatable, Sendable {
+    /// "" when there is no command: the job only removes the temporaries the submission used.
     public var command: String
     /// The submissions whose steps the summary covers: the waves of one chain, oldest first.
     public var submissions: [String]

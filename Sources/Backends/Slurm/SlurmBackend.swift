@@ -79,7 +79,8 @@ public final class SlurmBackend: Backend {
     /// Earlier submissions of this chain of waves, oldest first (a continuation job's).
     public var chain: [String] = []
     /// Run when the submission (its last wave) has ended, by a small job (`FinishJob`); only
-    /// without `wait` (a dbuild that waits runs it itself).
+    /// without `wait` (a dbuild that waits runs it itself). "" for no command: the job then only
+    /// removes the temporaries the submission used.
     public var onFinish: String?
 
     public func start(_ jobs: [StepJob], stop: StopSignal) throws -> [Int32] {
@@ -166,7 +167,8 @@ public final class SlurmBackend: Backend {
         job.jobID = try client.submit(script: FinishJob.scriptName, dependency: "--dependency=afterany:" + jobIDs.joined(separator: ":"),
                                       comment: JobComment.onFinish(submission: context.id).text, in: context.folder)
         try job.write(to: context.folder)
-        say("on finish: job \(job.jobID!) runs the on-finish command once these arrays have ended")
+        say("on finish: job \(job.jobID!) " + (command.isEmpty ? "removes the temporaries they used" : "runs the on-finish command")
+            + " once these arrays have ended")
     }
 
     /// The small job that submits the next wave once every array of this one (or, for a graph that

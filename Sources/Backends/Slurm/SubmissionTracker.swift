@@ -192,7 +192,10 @@ public final class SubmissionTracker {
         outcome?.seconds = result.seconds
         outcome?.host = result.host
         outcome?.peakMemoryKB = result.peakKB
-        if result.exitStatus == 0 && result.kind == nil { outcome?.unsoundOutputs = result.missingOutputs }
+        if result.exitStatus == 0 && result.kind == nil {
+            outcome?.unsoundOutputs = result.missingOutputs
+            if !result.missingOutputs.isEmpty { outcome?.unsoundProblem = result.note }
+        }
         return outcome
     }
 

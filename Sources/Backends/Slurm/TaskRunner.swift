@@ -68,7 +68,12 @@ public enum TaskRunner {
             }
             let check = attempt.step.productCheck
             let outputs = attempt.step.outputs, written = attempt.staging?.paths ?? outputs
-            var missing = outputs.indices.filter { check.problem(of: written[$0], in: fileSystem) != nil }.map { outputs[$0] }
+            var missing: [String] = [], problem: String?
+            for (output, path) in zip(outputs, written) {
+                guard let found = check.problem(of: path, in: fileSystem) else { continue }
+                missing.append(output)
+                if problem == nil && found != .missing { problem = "wrote \(output): \(found.text)" }
+            }
             if status == 0 && missing.isEmpty, let staging = attempt.staging {
                 do {
                     try staging.commit(base: manifest.projectRoot, products: outputs, fileSystem: fileSystem)
@@ -76,6 +81,7 @@ public enum TaskRunner {
                 } catch {
                     say("dbuild: \(attempt.step.name): its outputs could not be moved into place (\(error))")
                     missing = outputs
+                    problem = "its outputs could not be moved into place (\(error))"
                 }
             }
             if status != 0 || !missing.isEmpty {
@@ -83,7 +89,7 @@ public enum TaskRunner {
                 removeTouched(attempt)
             }
             try report(attempt.position, exit: status, missing: missing, seconds: Date().timeIntervalSince(attempt.started),
-                       peakKB: ChildProcess.takePeakMemory(pid))
+                       peakKB: ChildProcess.takePeakMemory(pid), note: status == 0 ? problem : nil)
             if status == 0 && missing.isEmpty { logs.take(step: attempt.step.name, logPath: fileSystem.absolute(attempt.step.log)) }
         }
         /// The scheduler is ending this task (time limit, preemption, scancel): stop the recipes, leave
