@@ -14,6 +14,9 @@
 // steps takes ~30 s to round-trip and this one well under 2 s; the magic carries the version.
 
 private let magic: [UInt8] = Array("DBUILDG7".utf8)
+/// The previous version's format, still read (a project cached by it keeps its graph): G6 lacks
+/// the rules' folder expectations.
+private let previousMagic: [UInt8] = Array("DBUILDG6".utf8)
 private let noString = UInt32.max
 
 /// Appends little-endian values to a byte buffer.
@@ -192,9 +195,10 @@ extension GraphDescription {
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> GraphDescription {
-        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic || Array(bytes[0..<magic.count]) == previousMagic else {
             throw GraphFormatError(description: "not a dbuild graph file of this version")
         }
+        let hasFolderExpectations = Array(bytes[0..<magic.count]) == magic
         var r = WireReader(bytes: bytes, offset: magic.count)
         var g = GraphDescription()
         do {
@@ -253,10 +257,12 @@ extension GraphDescription {
                 let atLeast = try r.int()
                 let per = try string(try r.u32())
                 if atLeast >= 0 { rule.countGoal = CountGoal(atLeast: atLeast, per: per) }
-                rule.folderExpectation.minimumFiles = try r.int()
-                var required: [UInt32] = []
-                _ = try r.ids(into: &required, limit: stringCount)
-                rule.folderExpectation.requiredEntries = try required.map(string)
+                if hasFolderExpectations {
+                    rule.folderExpectation.minimumFiles = try r.int()
+                    var required: [UInt32] = []
+                    _ = try r.ids(into: &required, limit: stringCount)
+                    rule.folderExpectation.requiredEntries = try required.map(string)
+                }
                 g.rules.append(rule)
             }
             var entries = Int(try r.u32())

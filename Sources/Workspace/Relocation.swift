@@ -1,5 +1,6 @@
 import Foundation
 import Basics
+import Rules
 import Targets
 
 /// What `dbuild relocate` does with each declared product of a root that has several locations:
@@ -77,7 +78,9 @@ public struct Relocation {
             for folder in locations.locations[root] ?? [] {
                 for relative in RootReport.files(under: folder) where !relative.hasSuffix(Relocation.partialSuffix) {
                     let path = "@\(root)/\(relative)"
-                    if graph.pathID(path) == nil { undeclared.append((path, folder + "/" + relative)) }
+                    if graph.pathID(path) == nil, !RootReport.isInsideAFolderProduct(relative, root: root, declared: { graph.pathID($0) != nil }) {
+                        undeclared.append((path, folder + "/" + relative))
+                    }
                 }
             }
         }
@@ -86,6 +89,7 @@ public struct Relocation {
     public static let partialSuffix = ".dbuild-relocating"
 
     public static func size(_ path: String) -> Int64 {
+        if isFolderPath(path) { return FolderTree.read(String(path.dropLast()))?.totalBytes ?? -1 }   // as recorded: its files' bytes
         var info = stat()
         return stat(path, &info) == 0 ? Int64(info.st_size) : -1
     }
@@ -108,6 +112,10 @@ public struct Relocation {
     /// source removed. Killed at any point, a run again finds either the source alone (moved again)
     /// or both copies identical with the move in the journal (the source then removed: the move's last step).
     public static func move(from source: String, to destination: String, link: Bool, fileSystem: DiskFileSystem) throws {
+        if isFolderPath(source) {
+            try moveFolder(from: String(source.dropLast()), to: String(destination.dropLast()), link: link, fileSystem: fileSystem)
+            return
+        }
         fileSystem.createParentDirectories(of: destination)
         if link {
             guard symlink(source, destination) == 0 else { throw RelocationError(path: destination, errno: errno) }
@@ -130,6 +138,21 @@ public struct Relocation {
 }
 
 extension Relocation {
+    /// A folder product moves whole by one rename, within one filesystem; across filesystems it is
+    /// refused (a tree copied file by file could be left half-made), with what to do instead.
+    static func moveFolder(from source: String, to destination: String, link: Bool, fileSystem: DiskFileSystem) throws {
+        fileSystem.createParentDirectories(of: destination)
+        if link {
+            guard symlink(source, destination) == 0 else { throw RelocationError(path: destination, errno: errno) }
+            return
+        }
+        if ProcessInfo.processInfo.environment["DBUILD_RELOCATE_COPY"] != "1", rename(source, destination) == 0 { return }
+        if errno == EXDEV || ProcessInfo.processInfo.environment["DBUILD_RELOCATE_COPY"] == "1" {
+            throw RelocationError(path: destination, errno: EXDEV)
+        }
+        throw RelocationError(path: destination, errno: errno)
+    }
+
     /// Moves that a killed run left half-done: both copies there and identical → the source goes.
     public static func finishInterrupted(journal: String, link: Bool, fileSystem: DiskFileSystem) throws {
         guard let text = readFile(journal) else { return }
@@ -186,5 +209,11 @@ extension Relocation {
 public struct RelocationError: Error, CustomStringConvertible {
     public let path: String
     public let errno: Int32
-    public var description: String { "cannot move into \(path): \(String(cString: strerror(errno)))" }
+    public var description: String {
+        if errno == EXDEV {
+            return "cannot move the folder \(path) there from another filesystem in one step; copy it (cp -a) and run "
+                + "relocate again, which then finds the two copies identical"
+        }
+        return "cannot move into \(path): \(String(cString: strerror(errno)))"
+    }
 }

@@ -46,7 +46,7 @@ public struct RootReport {
             var undeclared = Set<String>()
             for folder in folders {
                 for relative in Self.files(under: folder) where !paths.contains("@\(name)/\(relative)") {
-                    undeclared.insert("@\(name)/\(relative)")
+                    if !Self.isInsideAFolderProduct(relative, root: name, declared: paths.contains) { undeclared.insert("@\(name)/\(relative)") }
                 }
             }
             root.undeclared = undeclared.sorted()
@@ -64,6 +64,11 @@ public struct RootReport {
     }
 
     /// Regular files under a folder, relative to it (a folder that is gone has none).
+    /// A file inside a folder product (`dir`) is the product's, not a file no step declares.
+    public static func isInsideAFolderProduct(_ relative: String, root: String, declared: (String) -> Bool) -> Bool {
+        relative.indices.contains { i in relative[i] == "/" && declared("@\(root)/\(relative[...i])") }
+    }
+
     public static func files(under folder: String) -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
         var result: [String] = []

@@ -7,13 +7,14 @@ import Targets
 /// kills is `DBUILD_CRASH_KILLS` (CI: 5 per signal; the full campaign: 25, see RELIABILITY.md).
 /// Serialized: each test keeps both cores busy with recipes, and kill timing depends on it.
 @Suite(.serialized) struct CrashCampaignTests {
-    /// 200 writers (three appends, 0.1 s apart: a killed run's recipes are still writing when the
+    /// 200 writers (three lines, 0.1 s apart: a killed run's recipes are still writing when the
     /// next run starts), 20 aggregates of ten, one total: 221 steps, two at a time (one per core).
+    /// Every step is staged (`-n -v` lists none written in place): killed runs leave staging folders.
     static let datafile = """
         import Rules
         Rule("W", over: ["i": 0..<200]) { s in
             s.outputs = ["w/\\(s.i).txt"]
-            s.recipe = "echo {name} >> starts.log; for k in 1 2 3; do echo {name} part $k >> {output}; sleep 0.1; done"
+            s.recipe = "echo {name} >> starts.log; for k in 1 2 3; do echo {name} part $k; sleep 0.1; done > {output}"
         }
         Rule("S", over: ["g": 0..<20]) { s in
             s.inputs = (0..<10).map { "w/\\(Int(s.g)! * 10 + $0).txt" }
@@ -74,6 +75,8 @@ import Targets
     func campaign(signal: Int32, name: String) throws -> Figures {
         let s = try Scenario("empty")
         try s.write("Datafile", Self.datafile)
+        let plan = try s.dbuild("all", "-n", "-v")
+        #expect(plan.stdout.contains("W/0") && !plan.stdout.contains("Written in place"), "every step is staged: \(plan.stdout.prefix(2000))")
         var figures = Figures(signal: name)
         var generator = SystemRandomNumberGenerator()
         // Killed runs are waited for only at the end: Foundation's wait for a SIGKILLed child takes the
@@ -117,6 +120,8 @@ import Targets
         let verify = try s.dbuild("verify")
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(try StateStore(path: s.path + "/.dbuild/state.db", readOnly: true).integrityCheck() == "ok")
+        let staging = (try? FileManager.default.contentsOfDirectory(atPath: s.path + "/.dbuild/staging")) ?? []
+        #expect(staging.isEmpty, "the staging folders of killed runs are gone once a build finished: \(staging)")
         #expect(try s.dbuild("all", "-n").stdout.hasPrefix("Nothing to do"))
         #expect(figures.needlessReruns == 0)
         print("crash campaign — \(figures)")

@@ -3,7 +3,7 @@ import Testing
 
 /// The repository's own Datafile: FFTW fields, MPI lens planes, HDF5 products (dsynth), built for real.
 @Suite struct ExamplePipelineTests {
-    static let allSteps = 6 + 6 + 6 + 30 + 30 + 3 + 1
+    static let allSteps = 6 + 6 + 6 + 30 + 30 + 3 + 1 + 3
 
     @Test func pipelineBuildsVerifiesAndItsProductsOpenWithH5dump() throws {
         let s = try Scenario.examplePipeline()
@@ -26,7 +26,7 @@ import Testing
         try s.remove("data/LP/hydro/r1/plane2.h5")
         let dry = try s.dbuild("all", "-n")
         // Exactly that step for certain; what reads its planes only if they come out changed.
-        #expect(dry.stdout.hasPrefix("Plan: 1 of 82 selected steps would run; 13 more only if what they read comes out changed"),
+        #expect(dry.stdout.hasPrefix("Plan: 1 of 85 selected steps would run; 14 more only if what they read comes out changed"),
                 "\(dry.stdout)")
         #expect(dry.stdout.contains("LP/hydro/r1  missing output: @data/LP/hydro/r1/plane2.h5"), "\(dry.stdout)")
         let build = try s.dbuild("all")
@@ -41,11 +41,11 @@ import Testing
         try s.dbuild("all")
         try s.remove("data/LP/hydro/r1/plane2.h5")
         let dry = try s.dbuild("all", "-n")
-        #expect(dry.stdout.hasPrefix("Plan: 14 of 82 selected steps would run\n"), "\(dry.stdout)")
+        #expect(dry.stdout.hasPrefix("Plan: 15 of 85 selected steps would run\n"), "\(dry.stdout)")
         #expect(dry.stdout.contains("LUX/hydro/r1  upstream will run: LP/hydro/r1"), "\(dry.stdout)")
         let ran = Scenario.stepsRun(try s.dbuild("all"))
         let runs = (1...5).map { "run00\($0)" }
-        #expect(ran == Set(["LP/hydro/r1", "LUX/hydro/r1", "summary/hydro", "plot"] + runs.flatMap { ["RT/hydro/r1/\($0)", "PS/hydro/r1/\($0)"] }))
+        #expect(ran == Set(["LP/hydro/r1", "LUX/hydro/r1", "summary/hydro", "plot", "release/hydro"] + runs.flatMap { ["RT/hydro/r1/\($0)", "PS/hydro/r1/\($0)"] }))
     }
 
     @Test func changingOneModelsSpectrumRebuildsOnlyThatModelsChain() throws {
@@ -57,13 +57,13 @@ import Testing
         #expect(table.contains("hydro,0.8,-2.2"))
         try s.write("models.csv", table.replacingOccurrences(of: "hydro,0.8,-2.2", with: "hydro,0.85,-2.2"))
         let ran = Scenario.stepsRun(try s.dbuild("all"))
-        #expect(ran.count == 2 + 2 + 2 + 10 + 10 + 1 + 1, "\(ran.sorted())")
+        #expect(ran.count == 2 + 2 + 2 + 10 + 10 + 1 + 1 + 1, "\(ran.sorted())")
         #expect(ran.allSatisfy { $0.contains("/hydro") || $0 == "plot" })
         #expect(s.read("data/summary/dmo.csv") == dmo)
         // A model added to the table: its chain and the figure, nothing else.
         try s.write("models.csv", (s.read("models.csv") ?? "") + "wdm,0.7,-2.4\n")
         let added = Scenario.stepsRun(try s.dbuild("all"))
-        #expect(added.count == 2 + 2 + 2 + 10 + 10 + 1 + 1 && added.allSatisfy { $0.contains("/wdm") || $0 == "plot" }, "\(added.sorted())")
+        #expect(added.count == 2 + 2 + 2 + 10 + 10 + 1 + 1 + 1 && added.allSatisfy { $0.contains("/wdm") || $0 == "plot" }, "\(added.sorted())")
         #expect(s.read("data/summary/dmo.csv") == dmo)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Issue 25, item 2: a folder is a product (`dir`): its tree is its identity, a file missing,
 /// added or changed inside makes its step stale with the file named, an identical rebuild cuts off
@@ -77,5 +78,31 @@ import Testing
             """)
         let plain = try s.dbuild("all", "-n")
         #expect(plain.status == 2 && plain.stderr.contains("declare a folder product with dir(\"results\")"), "\(plain.stderr)")
+    }
+
+    /// Under a root that moved: a folder product is found in the old location, moves whole with
+    /// `relocate --apply` (one rename), and nothing is made again; its files are never "undeclared".
+    @Test func aFolderProductUnderARootMovesWholeWithRelocate() throws {
+        let s = try Scenario("empty")
+        let old = TemporaryDirectory("dbuild-folder-old"), new = TemporaryDirectory("dbuild-folder-new")
+        try s.write("Datafile", """
+            import Rules
+            let data = Root("data", default: "\(old.path)")
+            Rule("store") { s in
+                s.outputs = [dir(data["stores/a.zarr"])]
+                s.recipe = "mkdir -p {output}/c && echo meta > {output}/zarr.json && echo 1 > {output}/c/0"
+            }
+            .expect(contains: "zarr.json")
+            """)
+        #expect(try s.dbuild("all").status == 0)
+        let verify = try s.dbuild("verify")
+        #expect(verify.status == 0 && !verify.stdout.contains("no step declares"), "\(verify.stdout)")
+        let environment = ["DBUILD_ROOT_DATA": "\(new.path):\(old.path)"]
+        let dry = try s.run(["relocate"], environment: environment)
+        #expect(dry.stdout.contains("would move 1,") && dry.stdout.contains("0 conflicts") && dry.stdout.contains("0 undeclared"), "\(dry.stdout)")
+        let applied = try s.run(["relocate", "--apply"], environment: environment)
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(new.read("stores/a.zarr/c/0") == "1\n" && !FileManager.default.fileExists(atPath: old.path + "/stores/a.zarr"))
+        #expect(try s.run(["all", "-n"], environment: ["DBUILD_ROOT_DATA": new.path]).stdout.contains("Nothing to do"))
     }
 }

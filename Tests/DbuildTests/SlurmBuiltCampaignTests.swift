@@ -100,12 +100,12 @@ import Testing
         let logs = Self.logs(s)
         let run = try slurmBuild(s, launcher: "mpirun --allow-run-as-root")
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("submitted 14 steps"), "the plane's step and the 13 that read what it makes: \(run.stdout)")
+        #expect(run.stdout.contains("submitted 15 steps"), "the plane's step and the 14 that read what it makes: \(run.stdout)")
         #expect(FileManager.default.contents(atPath: s.path + "/data/LP/dmo/r0/plane1.h5") == original, "regenerated identically")
         let after = try Self.products(s)
         let outsideTheStep = { (products: [String: String]) in products.filter { !$0.key.hasPrefix("data/LP/dmo/r0/") } }
         #expect(Self.differences(outsideTheStep(after), outsideTheStep(before)) == [],
-                "LUX, RT, PS, summary and plot did not run: their products' mtimes are unchanged")
+                "LUX, RT, PS, summary, plot and release did not run: their products' mtimes are unchanged")
         var logsAfter = Self.logs(s)
         logsAfter["LP/dmo/r0.log"] = logs["LP/dmo/r0.log"]
         #expect(Self.differences(logsAfter, logs) == [], "and so are their logs")

@@ -20,6 +20,7 @@ import Testing
         rule.batch.requeue = true
         rule.hdf5Checks = [.dataset("kappa", shape: [64, 64], dtype: "float64"), .attribute("seed"), .group("/lc")]
         rule.countGoal = CountGoal(atLeast: 500, per: "model")
+        rule.folderExpectation = FolderExpectation(minimumFiles: 17, requiredEntries: ["zarr.json", "c/"])
         g.rules = [rule]
         g.defaultBackend = "slurm"
         g.stepRule = [0]
@@ -36,6 +37,7 @@ import Testing
         let decoded = try GraphDescription.decode(original.encoded())
         #expect(Array(decoded.strings.prefix(original.strings.count)) == original.strings)
         #expect(decoded.rules == original.rules)
+        #expect(decoded.rules[0].folderExpectation.requiredEntries == ["zarr.json", "c/"])
         #expect(decoded.inputIDs == [3, 6])
         #expect(decoded.toolCounts == [1])
         #expect(decoded.name(ofStep: 0) == "LP/m1")
