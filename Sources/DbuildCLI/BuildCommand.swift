@@ -77,7 +77,11 @@ struct BuildCommand: ParsableCommand {
         request.maxCoreHours = maxCoreHours
         request.onFinish = onFinish
         request.continueWave = continueWave
-        try BuildSession(datafile: project.datafile, waitsForLock: project.waitLock, request: request).run()
+        do {
+            try BuildSession(datafile: project.datafile, waitsForLock: project.waitLock, request: request).run()
+        } catch let failure as DbuildFailure {
+            throw CommandSlips.explain(failure, targets: targets, arguments: Array(CommandLine.arguments.dropFirst()))
+        }
     }
 }
 

@@ -12,6 +12,7 @@ struct CleanCommand: ParsableCommand {
     @Argument(help: "Step names, prefixes or output paths whose products to remove ('all' for everything).")
     var targets: [String] = []
     @Flag(name: [.customShort("y"), .long], help: "Do not ask for confirmation.") var yes = false
+    @Flag(name: [.customShort("n"), .long], help: "List what would be removed; remove nothing.") var dryRun = false
     @Flag(help: "Remove the products of steps the Datafile no longer declares (a row removed from a catalog), as dbuild made them.")
     var undeclared = false
 
@@ -38,14 +39,20 @@ struct CleanCommand: ParsableCommand {
         let steps = roots.count + dropped.settledSteps.count
         if present.isEmpty {
             if undeclared { try UndeclaredProducts.write(dropped.remaining, project.cacheEntry) }
-            if !self.project.quiet { print("Nothing to remove: the \(steps) selected steps have no products on disk.") }
+            if !self.project.quiet { print("Nothing to remove: the \(counted(steps, "selected step")) \(steps == 1 ? "has" : "have") no products on disk.") }
+            return
+        }
+        let what = "\(counted(present.count, "file")) of \(counted(steps, "step"))"
+        if dryRun {
+            for file in present { print("would remove \(file)") }
+            print("Would remove \(what); nothing removed (-n).")
             return
         }
         if !yes {
             guard isatty(0) != 0 else {
-                throw DbuildFailure.usage("clean would remove \(present.count) files; confirm with --yes when not at a terminal")
+                throw DbuildFailure.usage("clean would remove \(what); see them with -n, confirm with --yes when not at a terminal")
             }
-            print("Remove \(present.count) files made by \(steps) steps? [y/N] ", terminator: "")
+            print("Remove \(what)? [y/N] ", terminator: "")
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                 print("Nothing removed.")
                 return
@@ -53,6 +60,6 @@ struct CleanCommand: ParsableCommand {
         }
         try project.remove(present, forgetting: roots.map(graph.name) + dropped.settledSteps)
         if undeclared { try UndeclaredProducts.write(dropped.remaining, project.cacheEntry) }
-        if !self.project.quiet { print("Removed \(present.count) files of \(steps) steps.") }
+        if !self.project.quiet { print("Removed \(what).") }
     }
 }

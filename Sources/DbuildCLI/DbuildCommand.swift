@@ -9,6 +9,24 @@ public struct DbuildCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "dbuild",
         abstract: "make for scientific data: build what is missing or stale, as declared in a Swift Datafile.",
+        usage: """
+            dbuild [<targets> ...] [-n] [-j <n>] [-k] [-B] [-v] [--backend local|slurm] [--wait]
+              dbuild <subcommand> [<options>]
+            """,
+        discussion: """
+            Building is the default command: `dbuild all` makes every step that is missing or stale, `dbuild LP/m7` \
+            the steps under LP/m7 and what they need (a target is a step, a name prefix, an output path, or all).
+
+              -n, --dry-run      the plan, with a reason for each step; nothing run
+              -j <n>             steps at once (default: the number of cores)
+              -k, --keep-going   after a failure, go on with what does not need it
+              -B, --always-make  run every selected step, stale or not
+              -v, --verbose      print each command; list every step in a dry run
+              --backend <b>      local or slurm (default: the Datafile's, else local)
+              --wait             slurm: stay until the submission finishes
+
+            `dbuild help build` lists every build option.
+            """,
         version: dbuildVersion,
         subcommands: [BuildCommand.self, WhyCommand.self, LogCommand.self, ListCommand.self, StatusCommand.self, CleanCommand.self, AdoptCommand.self, GraphCommand.self, ReportCommand.self,
                       VerifyCommand.self, RelocateCommand.self, CancelCommand.self, StateCommand.self, InitCommand.self, ExecCommand.self, OnFinishCommand.self],
@@ -21,7 +39,7 @@ public struct DbuildCommand: ParsableCommand {
     /// answer or refuses, 1 for failed steps or an incomplete verify, 130 when interrupted.
     public static func main() {
         do {
-            var command = try parseAsRoot(MakeStyleFlags.expand(Array(CommandLine.arguments.dropFirst())))
+            var command = try parseAsRoot(MakeStyleFlags.expand(try helpTopicChecked(Array(CommandLine.arguments.dropFirst()))))
             try command.run()
         } catch let failure as DbuildFailure {
             report(failure)
@@ -42,6 +60,20 @@ public struct DbuildCommand: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    /// `dbuild help TOPIC`: a command's help; `help all` the build command's (all is its target); an
+    /// unknown topic is an error, not the top help with exit 0.
+    static func helpTopicChecked(_ arguments: [String]) throws -> [String] {
+        guard arguments.first == "help", arguments.count >= 2, !arguments[1].hasPrefix("-") else { return arguments }
+        let topic = arguments[1]
+        if topic == "all" || topic == "build" { return ["help", "build"] + arguments.dropFirst(2) }
+        guard CommandSlips.commandNames.contains(topic) else {
+            let near = CommandSlips.closest(to: topic).map { "did you mean '\($0)'? " } ?? ""
+            throw DbuildFailure.usage("no command is named '\(topic)'; \(near)the commands: "
+                + CommandSlips.commandNames.joined(separator: ", ") + " (dbuild --help)")
+        }
+        return arguments
     }
 
     private static func report(_ failure: DbuildFailure) -> Never {

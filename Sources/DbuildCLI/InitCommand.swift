@@ -14,6 +14,16 @@ struct InitCommand: ParsableCommand {
             throw DbuildFailure.usage("\(datafile) already exists; dbuild init writes a new Datafile only where there is none "
                 + "(move it aside, or name another path with -f)")
         }
+        // `Datafile` and `Datafile.swift` are one file under two names: a second would silently win.
+        let folder = (datafile as NSString).deletingLastPathComponent
+        let name = (datafile as NSString).lastPathComponent
+        if ["Datafile", "Datafile.swift"].contains(name) {
+            let other = (folder.isEmpty ? "" : folder + "/") + (name == "Datafile" ? "Datafile.swift" : "Datafile")
+            if FileManager.default.fileExists(atPath: other) {
+                throw DbuildFailure.usage("\(other) is already this folder's Datafile (dbuild reads either name); "
+                    + "a new \(datafile) beside it would take its place — edit \(other), or move it aside first")
+            }
+        }
         guard FileManager.default.createFile(atPath: datafile, contents: Data(Self.template.utf8)) else {
             throw DbuildFailure.setup("cannot write \(datafile): \(String(cString: strerror(errno)))")
         }
@@ -26,8 +36,28 @@ struct InitCommand: ParsableCommand {
             _ = FileManager.default.createFile(atPath: ".sourcekit-lsp/config.json",
                                            contents: Data("{\"compilationDatabase\": {\"searchPaths\": [\".dbuild/datafile\"]}}\n".utf8))
         }
+        Self.ignoreDbuildsFiles(in: folder.isEmpty ? "." : folder)
         if !FileManager.default.fileExists(atPath: "targets.txt") {
             _ = FileManager.default.createFile(atPath: "targets.txt", contents: Data("# one target per line\nm31\nm33\n".utf8))
+        }
+    }
+
+    /// dbuild's own files (state, caches, staging, logs) are not for version control: `.gitignore`
+    /// gets them, added to one that exists, written when there is none.
+    static func ignoreDbuildsFiles(in folder: String) {
+        let path = folder + "/.gitignore"
+        let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let lines = Set(existing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let missing = [".dbuild/", "logs/"].filter { !lines.contains($0) && !lines.contains(String($0.dropLast())) && !lines.contains("/" + $0) }
+        guard !missing.isEmpty else { return }
+        let text = (existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n")
+            + "# dbuild's state, caches and logs (products are yours to decide)\n" + missing.joined(separator: "\n") + "\n"
+        if let handle = FileHandle(forWritingAtPath: path) {
+            handle.seekToEndOfFile()
+            handle.write(Data(text.utf8))
+            try? handle.close()
+        } else {
+            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         }
     }
 

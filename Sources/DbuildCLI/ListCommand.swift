@@ -23,6 +23,7 @@ struct ListCommand: ParsableCommand {
             switch reasons[step] {
             case nil: return scanner.records[graph.name(step)] == nil ? "unrecorded" : "built"
             case .missingOutput?: return "missing"
+            case let reason? where reason.runsOnlyIfInputsChange(graph.rule(of: step)): return "if-changed"
             case _?: return "stale"
             }
         }

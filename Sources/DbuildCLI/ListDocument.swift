@@ -5,12 +5,13 @@ import Backends
 /// output"; fields are only ever added within a version).
 struct ListDocument: Codable, Equatable {
     static let schemaName = "dbuild.list/1"
-    static let states = ["built", "unrecorded", "stale", "missing"]
+    static let states = ["built", "unrecorded", "stale", "if-changed", "missing"]
 
     struct Step: Codable, Equatable {
         var step: String
         var rule: String
-        /// One of `states`: built, unrecorded (its files are there but dbuild did not record making them), stale, missing.
+        /// One of `states`: built, unrecorded (its files are there but dbuild did not record making them), stale,
+        /// if-changed (runs only if what it reads comes out changed: a hash rule below a step that will run), missing.
         var state: String
         /// Why a stale step would run, as `-n` says it.
         var reason: String?

@@ -16,6 +16,7 @@ struct StatusCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Show the status again every SECONDS (10 when left out) until Ctrl-C: redrawn in place on a "
                                + "terminal, as successive blocks elsewhere.", valueName: "seconds"))
     var watch: Double?
+    @Flag(help: "With --watch: watch on after everything has settled (the watch ends then otherwise).") var keepWatching = false
 
     func run() throws {
         guard let interval = watch else {
@@ -24,7 +25,7 @@ struct StatusCommand: ParsableCommand {
             return
         }
         Project.sharedQueueMaxAge = max(1, interval)          // watchers of this project share one squeue per interval
-        try StatusWatch(interval: max(1, interval), json: json) { try snapshot() }.run()
+        try StatusWatch(interval: max(1, interval), json: json, keepsWatching: keepWatching) { try snapshot() }.run()
     }
 
     /// One look: the report, and its text.

@@ -3,11 +3,17 @@ import Workspace
 
 /// `dbuild status --watch`: the status again every interval until Ctrl-C — on a terminal redrawn in
 /// place (cursor home, clear), elsewhere as blocks under a timestamp line (logs, `watch`-less pipes).
-/// Each look asks the scheduler at most once, as `status` does.
+/// Each look asks the scheduler at most once, as `status` does. Once nothing runs or waits (no
+/// build here, nothing on SLURM, no on-finish command pending) it ends, unless `keepsWatching`.
 struct StatusWatch {
     let interval: Double
     let json: Bool
+    var keepsWatching = false
     let look: () throws -> (report: StatusReport, text: String)
+
+    static func isSettled(_ report: StatusReport) -> Bool {
+        report.build == nil && report.slurm == nil && report.running.isEmpty && !report.onFinish.contains { $0.state == "waiting" }
+    }
 
     func run() throws {
         let terminal = isatty(1) != 0 && !json
@@ -36,6 +42,11 @@ struct StatusWatch {
                 shown = "--- dbuild status \(stamp)\n" + text
             }
             FileHandle.standardOutput.write(Data(shown.utf8))
+            if !keepsWatching && Self.isSettled(report) {
+                if !json { FileHandle.standardOutput.write(Data("\nNothing is running or queued: the watch ends (--keep-watching watches on).\n".utf8)) }
+                if terminal { FileHandle.standardOutput.write(Data("\u{1B}[?25h".utf8)) }
+                return
+            }
             Thread.sleep(forTimeInterval: interval)
         }
     }

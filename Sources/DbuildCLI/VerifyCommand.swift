@@ -49,7 +49,7 @@ struct VerifyCommand: ParsableCommand {
         if !json && !self.project.quiet && !graph.roots.isEmpty {
             print(RootReport(graph: graph, fileSystem: project.fileSystem).text(listAll: missing, projectRoot: project.root), terminator: "")
         }
-        if !json, let undeclared = UndeclaredSteps.line(UndeclaredSteps.names(records: records, graph: graph, targets: targets)) {
+        if !json && !self.project.quiet, let undeclared = UndeclaredSteps.line(UndeclaredSteps.names(records: records, graph: graph, targets: targets)) {
             print(undeclared)
         }
         let damage = FolderDamage.lines(project, steps: selected, trees: try project.openState(readOnly: true).loadTrees())

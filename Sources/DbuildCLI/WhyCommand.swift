@@ -1,6 +1,7 @@
 import Workspace
 import ArgumentParser
 import Targets
+import Backends
 
 /// `dbuild why X`: the chain of reasons that makes one step run (or the statement that it will not).
 struct WhyCommand: ParsableCommand {
@@ -17,13 +18,16 @@ struct WhyCommand: ParsableCommand {
         let reasons = try project.scan(try project.scanner(state: state, forced: false), needed: needed)
         var step = roots[0]
         guard reasons[step] != nil else {
-            print("\(graph.name(step)) is up to date: its outputs exist and nothing it depends on changed. "
-                  + "Its latest log: dbuild log \(graph.name(step))")
+            let logs = StepLogs.all(step: graph.name(step), plainPath: project.root + "/" + Builder.logPath(of: step, in: graph),
+                                    packsFolder: StepLogs.packsFolder(logsDirectory: project.root + "/logs"))
+            print("\(graph.name(step)) is up to date: its outputs exist and nothing it depends on changed."
+                  + (logs.isEmpty ? "" : " Its latest log: dbuild log \(graph.name(step))"))
             return
         }
         var indent = ""
         while let reason = reasons[step] {
-            print("\(indent)\(graph.name(step)) will run: \(reason.text(in: graph))")
+            let runs = reason.runsOnlyIfInputsChange(graph.rule(of: step)) ? "runs only if what it reads comes out changed" : "will run"
+            print("\(indent)\(graph.name(step)) \(runs): \(reason.text(in: graph))")
             guard case .upstream(let upstream) = reason else { break }
             step = Int(upstream)
             indent += "  "

@@ -165,10 +165,13 @@ final class DatafileBuilder {
         graph.toolCounts.append(UInt32(step.tools.count))
     }
 
-    func outputs(of selection: String, referencedFrom step: Step) -> [String] {
+    func outputs(of selection: String, referencedFrom step: Step, at place: Declaration) -> [String] {
         let ruleName = String(selection.split(separator: "/", maxSplits: 1).first ?? "")
         guard let rule = ruleIndex[ruleName], rule < ruleSteps.count else {
-            step.declaration.fail("step \(step.name) refers to \"\(selection)\", but no rule \(ruleName) is declared above it; declare that rule first")
+            let near = nearest(to: ruleName, among: ruleIndex.keys.filter { ruleIndex[$0]! < ruleSteps.count })
+            place.fail("step \(step.name) refers to \"\(selection)\", but no rule \(ruleName) is declared above it; "
+                + (near.isEmpty ? "declare that rule first" : "did you mean " + near.map { "\"\($0)\"" }.joined(separator: " or ")
+                   + "? (or declare rule \(ruleName) first)"))
         }
         if let (block, patterns) = patternRules[rule] {
             let paths = patternOutputs(of: selection, rule: rules[rule], patterns, referencedFrom: step)
@@ -181,7 +184,7 @@ final class DatafileBuilder {
         } else {
             if nameIndex[rule] == nil { nameIndex[rule] = buildNameIndex(rule) }
             guard let steps = nameIndex[rule]![selection] else {
-                step.declaration.fail("step \(step.name) refers to \"\(selection)\", which names no step of rule \(ruleName) and no prefix of one")
+                place.fail("step \(step.name) refers to \"\(selection)\", which names no step of rule \(ruleName) and no prefix of one")
             }
             ids = steps.flatMap { graph.outputs(ofStep: $0) }
         }

@@ -39,8 +39,8 @@ public final class Step {
 
     /// The outputs of the step named `selection`, or of every step whose name starts with `selection/`.
     /// The referenced rule must be declared above this one.
-    public func outputs(of selection: String) -> [String] {
-        DatafileBuilder.shared.outputs(of: selection, referencedFrom: self)
+    public func outputs(of selection: String, line: Int = #line) -> [String] {
+        DatafileBuilder.shared.outputs(of: selection, referencedFrom: self, at: Declaration(file: declaration.file, line: line))
     }
 
     /// Leaves this combination of parameters out of the rule.

@@ -81,7 +81,7 @@ public final class Graph {
         self.dependentStart = dependentStart
         self.dependentList = dependentList
         self.topologicalOrder = try Graph.sort(n: n, dependencyStart: dependencyStart, dependencyList: dependencyList,
-                                               dependentStart: dependentStart, dependentList: dependentList, description: description)
+                                               dependentStart: dependentStart, dependentList: dependentList, description: description, datafile: datafile)
     }
 
     // MARK: queries
@@ -99,6 +99,15 @@ public final class Graph {
     // String ids of a step's paths. (Reaching through `description` here, not in callers' `let d =
     // graph.description`: copying the description retains each of its arrays, per step.)
     public func inputIDs(of step: Int) -> ArraySlice<UInt32> { description.inputs(ofStep: step) }
+
+    /// Paths some step lists as a tool (`s.tools`): what messages call a tool, not an input.
+    public private(set) lazy var toolPaths: Set<UInt32> = {
+        var tools = Set<UInt32>()
+        for step in 0..<stepCount where description.toolCounts[step] > 0 {
+            tools.formUnion(inputIDs(of: step).suffix(Int(description.toolCounts[step])))
+        }
+        return tools
+    }()
     public func outputIDs(of step: Int) -> ArraySlice<UInt32> { description.outputs(ofStep: step) }
     public func parameterIDs(of step: Int) -> ArraySlice<UInt32> { description.parameters(ofStep: step) }
     public func inputs(of step: Int) -> [String] { description.inputs(ofStep: step).map(string) }
@@ -199,7 +208,7 @@ public final class Graph {
 
     /// Kahn's algorithm; on a cycle, walks the leftover steps to print one cycle.
     private static func sort(n: Int, dependencyStart: [Int32], dependencyList: [Int32], dependentStart: [Int32],
-                             dependentList: [Int32], description: GraphDescription) throws -> [Int32] {
+                             dependentList: [Int32], description: GraphDescription, datafile: String) throws -> [Int32] {
         var remaining = (0..<n).map { dependencyStart[$0 + 1] - dependencyStart[$0] }
         var order: [Int32] = []
         order.reserveCapacity(n)
@@ -229,6 +238,6 @@ public final class Graph {
         let first = cycle.firstIndex(of: cycle.min()!)!
         cycle = Array(cycle[first...] + cycle[..<first])
         let names = cycle.map { description.name(ofStep: $0) }
-        throw GraphError.cycle(steps: names + [names[0]])
+        throw GraphError.cycle(steps: names + [names[0]], places: cycle.map { "\(datafile):\(description.rules[Int(description.stepRule[$0])].line)" })
     }
 }

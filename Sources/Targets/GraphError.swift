@@ -3,7 +3,8 @@
 public enum GraphError: Error, CustomStringConvertible, Equatable {
     case duplicateOutput(path: String, first: String, firstPlace: String, second: String, secondPlace: String)
     case unusableOutput(path: String, step: String, place: String, problem: String)
-    case cycle(steps: [String])
+    /// `places`: where each step of the cycle (but the repeated last) is declared.
+    case cycle(steps: [String], places: [String] = [])
     case missingSource(path: String, neededBy: String, place: String)
     case unknownTarget(name: String, suggestions: [String])
 
@@ -14,8 +15,9 @@ public enum GraphError: Error, CustomStringConvertible, Equatable {
                 + "each file must have one step that makes it — rename one of the outputs"
         case let .unusableOutput(path, step, place, problem):
             return "\(place): step \(step) declares the output \"\(path)\", but \(problem)"
-        case let .cycle(steps):
-            return "the steps depend on each other in a cycle: \(steps.joined(separator: " → ")); "
+        case let .cycle(steps, places):
+            let shown = steps.enumerated().map { i, step in i < places.count ? "\(step) (\(places[i]))" : step }
+            return "the steps depend on each other in a cycle: \(shown.joined(separator: " → ")); "
                 + "break it by removing one of these inputs"
         case let .missingSource(path, neededBy, place):
             return "\(place): step \(neededBy) needs \(path), which does not exist and no rule makes it; "

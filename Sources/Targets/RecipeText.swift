@@ -14,6 +14,11 @@ public enum RecipeText {
         // Paths under a named root become paths on disk: read where found, written to the first location.
         let roots = graph.roots
         func read(_ path: String) -> String { shell(roots.isEmpty ? path : roots.existing(path) ?? path) }
+        // A tool is run: one at the project's top (`work.sh`) would be looked up on PATH, so it is `./work.sh`.
+        func runnable(_ path: String) -> String {
+            let disk = roots.isEmpty ? path : roots.existing(path) ?? path
+            return shell(disk.contains("/") ? disk : "./" + disk)
+        }
         func written(_ path: String) -> String { shell(roots.isEmpty ? path : roots.writable(path) ?? path) }
         func inputs() -> ArraySlice<String> { graph.inputs(of: step).dropLast(toolCount) }
         func tools() -> ArraySlice<String> { graph.inputs(of: step).suffix(toolCount) }
@@ -23,10 +28,10 @@ public enum RecipeText {
             case "rule": return quote(rule.name)
             case "inputs": return inputs().map(read).joined(separator: " ")
             case "outputs": return writtenTo.map { $0.map(shell) }?.joined(separator: " ") ?? graph.outputs(of: step).map(written).joined(separator: " ")
-            case "tools": return tools().map(read).joined(separator: " ")
+            case "tools": return tools().map(runnable).joined(separator: " ")
             case "input": return inputs().first.map(read) ?? ""
             case "output": return writtenTo.map { $0.first.map(shell) ?? "" } ?? graph.outputs(of: step).first.map(written) ?? ""
-            case "tool": return tools().first.map(read) ?? ""
+            case "tool": return tools().first.map(runnable) ?? ""
             default:
                 guard let i = rule.parameterNames.firstIndex(where: { $0 == key }) else { return nil }
                 return quote(graph.parameters(of: step)[i])

@@ -1,3 +1,4 @@
+import Rules
 /// Why a step must run: the first check that failed, in the order staleness checks them.
 public enum StaleReason: Equatable, Sendable {
     /// A declared output does not exist.
@@ -8,6 +9,9 @@ public enum StaleReason: Equatable, Sendable {
     case forced
     /// dbuild was stopped while this step ran; its outputs are not trusted.
     case interrupted
+    /// Marked running by a dbuild that is alive now (another build, seen by a dry run or a look):
+    /// not interrupted; its run decides.
+    case runningNow
     /// The step's last attempt failed: whatever is on disk was not made by a successful run.
     case lastAttemptFailed
     /// The recipe text, parameters or declared paths differ from the last successful build.
@@ -32,6 +36,7 @@ public enum StaleReason: Equatable, Sendable {
         case .outputTooSmall: return "output too small"
         case .forced: return "forced"
         case .interrupted: return "interrupted"
+        case .runningNow: return "running now"
         case .lastAttemptFailed: return "last attempt failed"
         case .signatureChanged: return "recipe changed"
         case .outputChanged, .folderChanged: return "output changed"
@@ -49,14 +54,24 @@ public enum StaleReason: Equatable, Sendable {
         case .outputTooSmall(let path): return "output too small: \(graph.string(path)) (the rule expects at least \(graph.producer[Int(path)] >= 0 ? graph.rule(of: Int(graph.producer[Int(path)])).minimumOutputBytes : 0) bytes)"
         case .forced: return "forced (-B)"
         case .interrupted: return "interrupted: the last run of this step did not finish"
+        case .runningNow: return "running now in another dbuild of this project (its run decides)"
         case .lastAttemptFailed: return "last attempt failed: what is on disk was not made by a successful run"
         case .signatureChanged: return "recipe changed: recipe, parameters or declared files differ from the last build"
         case .outputChanged(let path): return "output changed since it was made: \(graph.string(path))"
         case .folderChanged(let path, let detail): return "output changed since it was made: \(graph.string(path)) (\(detail))"
-        case .inputNewer(let path): return "input newer: \(graph.string(path))"
-        case .inputChanged(let path): return "input changed: \(graph.string(path))"
+        case .inputNewer(let path): return "\(graph.toolPaths.contains(path) ? "tool" : "input") newer: \(graph.string(path))"
+        case .inputChanged(let path): return "\(graph.toolPaths.contains(path) ? "tool" : "input") changed: \(graph.string(path))"
         case .upstream(let step): return "upstream will run: \(graph.name(Int(step)))"
         case .temporaryNeeded(let step): return "removed on purpose (temporary, or purged scratch); needed again by \(graph.name(Int(step)))"
         }
+    }
+}
+
+extension StaleReason {
+    /// A hash rule's step that would run only because something upstream will run: early cutoff may
+    /// leave it clean, so `-n`, `why` and `list` set it apart ("only if what it reads comes out changed").
+    public func runsOnlyIfInputsChange(_ rule: RuleDescription) -> Bool {
+        if case .upstream = self { return rule.staleness == .hash }
+        return false
     }
 }

@@ -12,6 +12,8 @@ public final class StalenessScanner {
     public let hashes: ContentHashes
     public let records: [String: StepRecord]
     public let interrupted: Set<String>
+    /// The steps in `interrupted` belong to a dbuild alive now (not this process): they are running.
+    public var runningElsewhere = false
     /// Steps whose last attempt failed (the state's failures): never up to date, whatever is on disk.
     public let failed: Set<String>
     public let forced: Bool
@@ -134,7 +136,7 @@ public final class StalenessScanner {
         }
         if forced { return .forced }
         let name = graph.name(step)
-        if interrupted.contains(name) { return .interrupted }
+        if interrupted.contains(name) { return runningElsewhere ? .runningNow : .interrupted }
         if failed.contains(name) { return .lastAttemptFailed }
         let upcoming: (UInt32) -> Bool = { id in
             guard let pending else { return false }

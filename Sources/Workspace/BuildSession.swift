@@ -74,6 +74,7 @@ public final class BuildSession {
         var project = try Project(datafile: datafile, waitsForLock: waitsForLock)
         let continuation = try request.continueWave.map(WaveContinuation.init(folder:))
         let chosen = continuation != nil ? .slurm : request.backend ?? BackendChoice(rawValue: project.graph.description.defaultBackend) ?? .local
+        try checkCommandLine(chosen)
         let writes = !request.dryRun && request.emitOnly == nil
         if writes {
             try RootSettings.checkWritable(project.graph.roots)
@@ -262,7 +263,25 @@ public final class BuildSession {
                                           name: "build-\(builder.buildID)")
         let local = LocalBackend(jobs: parallelism, workingDirectory: project.root)
         local.ownerTag = LeftoverRecipes.tag(project: project.dotDbuild)
+        warnOfOversizedSteps(plan, project.graph, cores: local.cores, memoryMB: local.memoryMB)
         return (local, published)
+    }
+
+    /// A rule asking more cores or memory than this machine has runs here anyway, alone — said once
+    /// per rule, on standard error, so that a step sized for a cluster node is not a surprise here.
+    private func warnOfOversizedSteps(_ plan: Plan, _ graph: Graph, cores: Int, memoryMB: Int) {
+        var seen = Set<Int>()
+        for step in plan.steps where seen.insert(Int(graph.description.stepRule[Int(step)])).inserted {
+            let rule = graph.rule(of: Int(step))
+            let asked = Launch.localCPUs(rule.resources)
+            var over: [String] = []
+            if asked > cores { over.append("\(asked) cores (this machine has \(cores))") }
+            if rule.resources.memoryMB > memoryMB { over.append("\(rule.resources.memoryMB) MB (this machine has \(memoryMB) MB)") }
+            guard !over.isEmpty else { continue }
+            FileHandle.standardError.write(Data(("dbuild: warning: rule \(rule.name) (\(graph.datafile):\(rule.line)) asks for "
+                + over.joined(separator: " and ") + "; its steps run here one at a time with what there is — "
+                + "--backend slurm runs them where they fit\n").utf8))
+        }
     }
 
     /// The summary line, and the on-finish command when this process is the one to run it.
@@ -284,6 +303,8 @@ public final class BuildSession {
             say("dbuild: submission finished" + (summary.failed > 0 ? " with failures (dbuild status shows them)" : ": every step done"))
         }
         var line = "dbuild: \(summary.succeeded) run, \(upToDate) up to date, \(summary.failed) failed"
+        if summary.stopped > 0 { line += ", \(summary.stopped) stopped" }
+        if summary.leftOnScheduler > 0 { line += ", \(summary.leftOnScheduler) still on SLURM" }
         if summary.blocked > 0 { line += ", \(summary.blocked) blocked by failures" }
         if summary.notStarted > 0 { line += ", \(summary.notStarted) not started" }
         if !summary.overwritten.isEmpty { line += ", \(summary.overwritten.count) overwritten by another recipe" }
@@ -310,6 +331,28 @@ public final class BuildSession {
     private func finishJobCommand(_ project: Project, _ continuation: WaveContinuation?) -> String? {
         finishCommand(project, continuation)
             ?? (!request.keepTemporary && project.graph.description.rules.contains(where: \.isTemporary) ? "" : nil)
+    }
+
+    /// Slips that would quietly do something else than asked: `all` beside other targets (it selects
+    /// everything: refused on SLURM, where that costs allocation; said locally), SLURM-only options
+    /// on a local build.
+    private func checkCommandLine(_ chosen: BackendChoice) throws {
+        let others = request.targets.filter { $0 != "all" }
+        if request.targets.contains("all") && !others.isEmpty {
+            let text = "'all' is a target that selects every step, so \(others.joined(separator: " ")) add\(others.count == 1 ? "s" : "") nothing"
+            if chosen == .slurm && request.continueWave == nil {
+                throw DbuildFailure.usage(text + "; on SLURM that submits everything: name only the targets you mean (drop 'all')")
+            }
+            FileHandle.standardError.write(Data("dbuild: warning: \(text) (drop 'all' to build only them)\n".utf8))
+        }
+        if chosen == .local {
+            let slurmOnly = [(request.wait, "--wait"), (request.emitOnly != nil, "--emit-only"), (request.maxCoreHours != nil, "--max-core-hours")]
+                .filter(\.0).map(\.1)
+            if !slurmOnly.isEmpty {
+                throw DbuildFailure.usage("\(slurmOnly.joined(separator: ", ")) \(slurmOnly.count == 1 ? "is" : "are") for SLURM, and this build runs "
+                    + "here: add --backend slurm (or defaultBackend(.slurm) in the Datafile), or leave \(slurmOnly.count == 1 ? "it" : "them") out")
+            }
+        }
     }
 
     /// Set while a build makes the steps whose outputs the Datafile reads (see `grown`).

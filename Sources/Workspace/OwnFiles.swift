@@ -20,14 +20,16 @@ public struct OwnFiles: Equatable {
 
     /// Every file and folder below `folder` (the folder itself included when it exists).
     public static func entries(under folder: String) -> Int {
-        guard let walk = FileManager.default.enumerator(atPath: folder) else { return 0 }
+        // (Foundation on Linux hands out an enumerator for a folder that does not exist.)
+        guard FileManager.default.fileExists(atPath: folder), let walk = FileManager.default.enumerator(atPath: folder) else { return 0 }
         var count = 1
         while walk.nextObject() != nil { count += 1 }
         return count
     }
 
     public var text: String {
-        "dbuild's own files: \(total) (state and caches \(state), SLURM submissions \(submissions), logs \(logs)); "
+        "dbuild's own files: \(total) (state and caches \(state)" + (submissions > 0 ? ", SLURM submissions \(submissions)" : "")
+            + ", logs \(logs)); "
             + "`dbuild log STEP` prints a step's log, `dbuild state gc` removes settled submissions"
     }
 }

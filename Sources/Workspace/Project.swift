@@ -17,20 +17,21 @@ public final class Project {
     /// the graph. `waitsForLock`: `lock()` waits for another dbuild instead of refusing (--wait-lock).
     public init(datafile: String?, waitsForLock: Bool = false) throws {
         let cwd = FileManager.default.currentDirectoryPath
-        var path = datafile ?? "Datafile"
-        if !path.hasPrefix("/") { path = cwd + "/" + path }
-        path = normalizedPath(path)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            path += "/Datafile"
-        }
-        // `Datafile.swift` is the same file under a name editors and sourcekit-lsp take for Swift.
-        if datafile == nil, !FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: path + ".swift") {
-            path += ".swift"
+        var path: String
+        if let datafile {
+            path = normalizedPath(datafile.hasPrefix("/") ? datafile : cwd + "/" + datafile)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                path = Self.datafile(in: path) ?? path + "/Datafile"
+            }
+        } else if let found = Self.datafileUpward(from: cwd) {
+            path = found
+        } else {
+            throw DbuildFailure.usage("no Datafile in \(cwd) or any folder above it; run dbuild in the project's folder, "
+                + "name the Datafile with -f PATH, or start a project here with `dbuild init`")
         }
         guard FileManager.default.fileExists(atPath: path) else {
-            throw DbuildFailure.usage("no Datafile at \(path); run dbuild in the folder that holds the Datafile, "
-                + "or name it with -f PATH")
+            throw DbuildFailure.usage("no Datafile at \(path); name an existing one with -f PATH, or start a project with `dbuild init`")
         }
         self.datafile = path
         self.waitsForLock = waitsForLock
@@ -55,6 +56,34 @@ public final class Project {
         }
         Self.attachSavedSignatures(to: graph, file: cacheEntry + "/signatures.bin")
         evaluationInputs = EvaluationInputs.read(cacheEntry + "/inputs") ?? []
+    }
+
+    /// A folder's Datafile: `Datafile`, or `Datafile.swift` (the same file under a name editors and
+    /// sourcekit-lsp take for Swift). Both there: `Datafile` is read, and a warning says so.
+    static func datafile(in folder: String) -> String? {
+        let plain = folder + "/Datafile", swift = folder + "/Datafile.swift"
+        let (hasPlain, hasSwift) = (FileManager.default.fileExists(atPath: plain), FileManager.default.fileExists(atPath: swift))
+        if hasPlain && hasSwift {
+            FileHandle.standardError.write(Data(("dbuild: warning: \(folder) holds both Datafile and Datafile.swift; dbuild reads "
+                + "Datafile — remove or rename the other\n").utf8))
+        }
+        return hasPlain ? plain : hasSwift ? swift : nil
+    }
+
+    /// As git finds its repository: the Datafile of this folder or the nearest one above. Found above,
+    /// it is said (on standard error), since it is not where the user stands.
+    static func datafileUpward(from folder: String) -> String? {
+        var current = normalizedPath(folder)
+        while true {
+            if let found = datafile(in: current) {
+                if current != normalizedPath(folder) {
+                    FileHandle.standardError.write(Data("dbuild: using \(found)\n".utf8))
+                }
+                return found
+            }
+            guard current != "/", let slash = current.lastIndex(of: "/") else { return nil }
+            current = slash == current.startIndex ? "/" : String(current[..<slash])
+        }
     }
 
     /// The cache folder of the Datafile's graph (facts derived from the graph live there).
@@ -164,6 +193,8 @@ public final class Project {
         let scanner = StalenessScanner(graph: graph, statuses: statuses, hashes: hashes, records: try state.loadRecords(),
                                        interrupted: try state.loadInterrupted(), failed: Set(try state.loadFailures().keys),
                                        forced: forced)
+        // Marked running by a build alive now (another process holding the lock): running, not interrupted.
+        scanner.runningElsewhere = !ProjectLock.holds && ProjectLock.liveHolder(in: dotDbuild) != nil
         scanner.recordedTrees = state.loadTrees()
         scanner.removedTemporaries = state.loadRemovedTemporaries()
         return scanner

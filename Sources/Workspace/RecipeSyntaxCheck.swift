@@ -30,6 +30,14 @@ public enum RecipeSyntaxCheck {
                 }
                 continue
             }
+            if Launch.taskCount(rule.resources) > 1, let launcher = mpiLauncher(startedBy: template) {
+                let tasks = Launch.taskCount(rule.resources)
+                problems.append("\(datafile):\(rule.line): error: rule \(rule.name) declares \(tasks) tasks, so dbuild already starts its "
+                    + "recipe under the MPI launcher (srun in a SLURM job, mpirun -np \(tasks) here), and the recipe starts \(launcher) "
+                    + "itself: \(tasks) launchers of \(tasks) ranks each. Remove \(launcher) from the recipe (dbuild launches it), or "
+                    + "declare one task (.resources(nodes: 1, tasksPerNode: 1)) and keep it; recipe: \(template.prefix(120))")
+                continue
+            }
             let sample = RecipeText.sample(template, parameterNames: rule.parameterNames)
             guard let (exit, output) = try? ChildProcess.run(["/bin/sh", "-n", "-c", sample]), !exit.succeeded else { continue }
             let why = output.split(separator: "\n").first.map { String($0).replacingOccurrences(of: "/bin/sh: ", with: "") } ?? "\(exit.text)"
@@ -37,5 +45,19 @@ public enum RecipeSyntaxCheck {
                 + "recipe: \(template.prefix(120))")
         }
         return problems
+    }
+
+    static let mpiLaunchers: Set<String> = ["mpirun", "mpiexec", "srun", "orterun", "aprun", "jsrun", "prun"]
+
+    /// The MPI launcher a recipe runs as one of its commands (first word of a command, after any
+    /// `VAR=value` settings), if any.
+    static func mpiLauncher(startedBy recipe: String) -> String? {
+        for command in recipe.split(whereSeparator: { ";&|()\n".contains($0) }) {
+            let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard let first = words.first(where: { !$0.contains("=") }) else { continue }
+            let name = String(first.split(separator: "/").last ?? first)
+            if mpiLaunchers.contains(name) { return name }
+        }
+        return nil
     }
 }

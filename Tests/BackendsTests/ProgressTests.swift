@@ -10,10 +10,11 @@ import Testing
                                         clock: { now }, write: { written += $0 })
         progress.started("A/1")
         progress.started("A/2")
-        #expect(written.hasSuffix("\r\u{1B}[K[0/4] 2 running, 0.0 s, ETA 14.0 s"), "(10+10+4+4)/2")
+        #expect(written.hasSuffix("\r\u{1B}[K[0/4] 2 running, 0.0 s, ETA 14.0 s — A/1 and 1 more"), "(10+10+4+4)/2, the oldest named")
         now += 11
-        progress.finished(rule: "A", succeeded: true)
-        progress.finished(rule: "A", succeeded: false)
+        progress.finished(rule: "A", succeeded: true, name: "A/1")
+        #expect(written.hasSuffix("[1/4] 1 running, 11.0 s, ETA 9.0 s — A/2"), "the one still running named")
+        progress.finished(rule: "A", succeeded: false, name: "A/2")
         #expect(written.hasSuffix("[2/4] 0 running, 1 failed, 11.0 s, ETA 4.0 s"), "(4+4)/2")
         progress.message("FAILED: A/2")
         #expect(written.hasSuffix("\r\u{1B}[KFAILED: A/2\n\r\u{1B}[K[2/4] 0 running, 1 failed, 11.0 s, ETA 4.0 s"))
@@ -37,6 +38,19 @@ import Testing
         progress.finished(rule: "A", succeeded: true)
         progress.started("A/2")
         #expect(written == "[1/2] A/1\nprogress: [1/2] 0 running, 20.0 s\n[2/2] A/2\n")
+    }
+
+    /// Steps found clean are said before the next line, so the counter never jumps unexplained.
+    @Test func cleanStepsAreSaidSoTheCounterNeverJumps() {
+        var written = ""
+        let progress = ProgressReporter(total: 4, rulesOfPlannedSteps: ["A", "B", "B", "C"], parallelism: 1, expected: [:],
+                                        isTerminal: false, color: false, quiet: false, clock: { 0 }, write: { written += $0 })
+        progress.started("A/1")
+        progress.finished(rule: "A", succeeded: true, name: "A/1")
+        progress.skipped(rule: "B")
+        progress.skipped(rule: "B")
+        progress.started("C")
+        #expect(written == "[1/4] A/1\n[3/4] 2 steps not run: what they read came out unchanged\n[4/4] C\n", "\(written)")
     }
 
     @Test func quietPrintsNothingButMessages() {

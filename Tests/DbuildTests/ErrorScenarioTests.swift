@@ -26,7 +26,7 @@ import Testing
 
     @Test func cycleIsPrinted() throws {
         let message = try expectRefusal("error-cycle")
-        #expect(message.contains("cycle: A → B → A"), "\(message)")
+        #expect(message.contains("cycle: A (Datafile:3) → B (Datafile:9) → A;"), "\(message)")
     }
 
     @Test func twoStepsClaimingOneOutputAreNamed() throws {

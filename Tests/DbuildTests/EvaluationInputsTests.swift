@@ -76,7 +76,7 @@ import Testing
         let refused = try s.dbuild("clean", "--undeclared")
         #expect(refused.status != 0 && s.exists("fits/deneb.txt"), "not at a terminal: nothing removed without --yes")
         let cleaned = try s.dbuild("clean", "--undeclared", "--yes")
-        #expect(cleaned.status == 0 && cleaned.stdout.contains("Removed 1 files of 1 steps"), "\(cleaned.stdout)\(cleaned.stderr)")
+        #expect(cleaned.status == 0 && cleaned.stdout.contains("Removed 1 file of 1 step."), "\(cleaned.stdout)\(cleaned.stderr)")
         #expect(cleaned.stdout.contains("Kept fits/sirius.txt (changed since fit/sirius made it)"), "\(cleaned.stdout)")
         #expect(!s.exists("fits/deneb.txt"))
         #expect(kept.map { s.read($0) } == before)

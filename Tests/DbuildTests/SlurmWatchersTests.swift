@@ -44,7 +44,7 @@ import Testing
         for _ in 0..<3 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Scenario.executable)
-            process.arguments = ["status", "--watch", "2"]
+            process.arguments = ["status", "--watch", "2", "--keep-watching"]
             process.currentDirectoryURL = URL(fileURLWithPath: s.path)
             process.environment = environment
             let pipe = Pipe()

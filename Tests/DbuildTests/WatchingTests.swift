@@ -92,7 +92,7 @@ import Testing
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         // `exec`: whatever shell `script` starts is replaced by dbuild, so the SIGINT below reaches it (a
         // shell waiting for its child would hold the signal until the child ends).
-        process.arguments = ["-q", "-e", "-c", "exec \(Scenario.executable) status --watch 1", transcript]
+        process.arguments = ["-q", "-e", "-c", "exec \(Scenario.executable) status --watch 1 --keep-watching", transcript]
         process.currentDirectoryURL = URL(fileURLWithPath: s.path)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -114,7 +114,7 @@ import Testing
 
         let piped = Process()
         piped.executableURL = URL(fileURLWithPath: Scenario.executable)
-        piped.arguments = ["status", "--watch", "1"]
+        piped.arguments = ["status", "--watch", "1", "--keep-watching"]
         piped.currentDirectoryURL = URL(fileURLWithPath: s.path)
         let pipe = Pipe()
         piped.standardOutput = pipe

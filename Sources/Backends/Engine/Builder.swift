@@ -14,6 +14,11 @@ public struct BuildSummary: Equatable, Sendable {
     /// Not run because a step they need failed.
     public var blocked = 0
     public var notStarted = 0
+    /// Stopped by an interruption while running here (their files as they were: staged, or removed).
+    public var stopped = 0
+    /// Still queued or running on the scheduler when this process stopped following them (Ctrl-C
+    /// during --wait): they run on.
+    public var leftOnScheduler = 0
     /// Handed to a scheduler that runs them without this process (no --wait).
     public var submitted = 0
     /// Left for a later wave (the queue had no room): a continuation job, or this process, submits them.
@@ -124,7 +129,8 @@ public final class Builder {
             StagedOutputs.removeEmptyParents(project: disk.root, roots: graph.roots)
         }
         summary.blocked = plan.blocked.count
-        summary.notStarted = max(0, summary.planned - summary.ran - summary.cutOff - summary.blocked - summary.submitted - summary.deferred)
+        summary.notStarted = max(0, summary.planned - summary.ran - summary.cutOff - summary.blocked - summary.submitted - summary.deferred
+                                    - summary.leftOnScheduler)
         try? state.saveHashes(scanner.hashes.takeFresh())
     }
 
@@ -150,7 +156,12 @@ public final class Builder {
             }
             if backend.outstanding == 0 && held == nil && retryAt.isEmpty { break }
             guard let outcomes = try backend.waitForOutcomes(stop: stop) else {
-                if stop.isSet { summary.interrupted = true } else { summary.submitted = startedCount }
+                if stop.isSet {
+                    summary.interrupted = true
+                    if !backend.runsStepsHere { summary.leftOnScheduler = backend.outstanding }
+                } else {
+                    summary.submitted = startedCount
+                }
                 break
             }
             for outcome in topologically(outcomes) {
@@ -219,7 +230,7 @@ public final class Builder {
             if backend.runsStepsHere, let logPacker, let disk = fileSystem as? DiskFileSystem {
                 logPacker.take(step: graph.name(Int(step)), logPath: disk.absolute(logPath(of: Int(step))))
             }
-            progress?.finished(rule: rule, succeeded: true)
+            progress?.finished(rule: rule, succeeded: true, name: graph.name(Int(step)))
             plan.stepSucceeded(step)
         case .cutOff:
             summary.cutOff += 1
@@ -232,7 +243,7 @@ public final class Builder {
                 retryAt[step] = Date().addingTimeInterval(delay)
                 say("retrying \(graph.name(Int(step))) in \(Int(delay.rounded(.up))) s (attempt \(attempts[step]! + 1))")
             } else {
-                progress?.finished(rule: rule, succeeded: false)
+                progress?.finished(rule: rule, succeeded: false, name: graph.name(Int(step)))
                 summary.failed += 1
                 summary.failures.append(graph.name(Int(step)))
                 let blocked = plan.stepFailed(step)
@@ -247,6 +258,7 @@ public final class Builder {
             plan.giveBack(step)
         case .stopped:
             summary.ran += 1
+            summary.stopped += 1
         }
         return verdict
     }

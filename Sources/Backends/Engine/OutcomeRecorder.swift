@@ -230,9 +230,13 @@ public final class OutcomeRecorder {
         }
         try? state.recordFailure(name, FailureRecord(exitStatus: exitStatus, logPath: log, message: problem, failedAt: now))
         try? state.noteUnfinished(name, keepsFiles: keep, checkpointing: rule.checkpointing, end: problem, at: now)
-        var lines = ["FAILED: \(name) \(problem)", "    log: \(log)"]
-        if let tail = Builder.tail(ofFile: (fileSystem as? DiskFileSystem)?.absolute(log), lines: 5) {
+        let command = RecipeText.expand(step: step, in: graph)
+        var lines = ["FAILED: \(name) \(problem)", "    command: " + (command.count > 300 ? command.prefix(300) + " …" : command),
+                     "    log: \(log)"]
+        if let tail = Builder.tail(ofFile: (fileSystem as? DiskFileSystem)?.absolute(log), lines: 5), !tail.isEmpty {
             lines += tail.map { "    | " + $0 }
+        } else if case .finished = outcome.end {
+            lines.append("    (the recipe printed nothing)")
         }
         if !removed.isEmpty {
             lines.append("    the outputs it wrote were removed (\(removed.count) of \(outputs.count)), so nothing half-made is trusted"

@@ -10,10 +10,7 @@ public enum PlanReport {
         }
         // A hash rule's step that runs only because something upstream will run may turn out clean
         // (early cutoff): it is listed apart, as "only if", not counted as certain work.
-        let mayRun: (Int32) -> Bool = { step in
-            if case .upstream? = plan.reason(of: step) { return graph.rule(of: Int(step)).staleness == .hash }
-            return false
-        }
+        let mayRun: (Int32) -> Bool = { step in plan.reason(of: step)?.runsOnlyIfInputsChange(graph.rule(of: Int(step))) ?? false }
         let definite = plan.steps.filter { !mayRun($0) }, conditional = plan.steps.filter(mayRun)
         let showAll = listAll || plan.steps.count <= 200
         var out = "Plan: \(definite.count) of \(neededCount) selected steps would run"

@@ -54,6 +54,10 @@ public final class ProgressReporter {
     public var plainInterval = 15.0
     /// Called with the state at every change (`ProgressPublisher`, for `status` in another terminal).
     public var publish: ((ProgressState) -> Void)?
+    /// Steps running now, oldest first: the live line names the first of them.
+    private var runningNames: [String] = []
+    /// Steps found clean since the last line printed (plain output): said, so the counter never jumps.
+    private var skippedSinceLine = 0
 
     public init(total: Int, rulesOfPlannedSteps: [String], parallelism: Int, expected: [String: Double], isTerminal: Bool,
                 color: Bool, quiet: Bool, clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
@@ -81,12 +85,17 @@ public final class ProgressReporter {
 
     public func started(_ name: String) {
         state.running += 1
+        runningNames.append(name)
         published()
         if quiet { return }
-        if isTerminal { redraw() } else { write("[\(state.done + state.running)/\(state.total)] \(name)\n"); periodic() }
+        if isTerminal { redraw(); return }
+        sayClean()
+        write("[\(state.done + state.running)/\(state.total)] \(name)\n")
+        periodic()
     }
 
-    public func finished(rule: String, succeeded: Bool) {
+    public func finished(rule: String, succeeded: Bool, name: String? = nil) {
+        if let name, let i = runningNames.firstIndex(of: name) { runningNames.remove(at: i) }
         state.running = max(0, state.running - 1)
         state.done += 1
         if !succeeded { state.failed += 1 }
@@ -100,9 +109,18 @@ public final class ProgressReporter {
     /// A step that turned out clean (early cutoff) or was not run: counts as done.
     public func skipped(rule: String) {
         state.done += 1
+        skippedSinceLine += 1
         remainingByRule[rule, default: 1] -= 1
         updateRemaining()
         if !quiet && isTerminal { redraw() }
+    }
+
+    /// "[14/19] 12 steps not run: what they read came out unchanged" (plain output).
+    private func sayClean() {
+        guard skippedSinceLine > 0 else { return }
+        write("[\(state.done)/\(state.total)] \(skippedSinceLine) step\(skippedSinceLine == 1 ? "" : "s") not run: "
+              + "what \(skippedSinceLine == 1 ? "it reads" : "they read") came out unchanged\n")
+        skippedSinceLine = 0
     }
 
     /// A message (a failure, a warning) printed above the live line.
@@ -117,12 +135,19 @@ public final class ProgressReporter {
 
     /// Clears the live line before the summary.
     public func finish() {
-        if isTerminal && !quiet { write("\r\u{1B}[K") }
+        if isTerminal && !quiet { write("\r\u{1B}[K") } else if !quiet { sayClean() }
     }
 
     private func published() { publish?(state) }
 
-    private func redraw() { write("\r\u{1B}[K" + ProgressLine.render(state, now: clock(), color: color)) }
+    private func redraw() {
+        var line = ProgressLine.render(state, now: clock(), color: color)
+        if let first = runningNames.first {
+            // (Short: a live line that wraps can no longer be rewritten in place.)
+            line += " — " + (first.count > 40 ? "…" + first.suffix(39) : first) + (runningNames.count > 1 ? " and \(runningNames.count - 1) more" : "")
+        }
+        write("\r\u{1B}[K" + line)
+    }
 
     private func periodic() {
         let now = clock()

@@ -1,4 +1,4 @@
-// expect: cycle: R1 → R2 → R3 → R4 → R5 → R1
+// expect: cycle: R1 (Datafile:3) → R2 (Datafile:4) → R3 (Datafile:5) → R4 (Datafile:6) → R5 (Datafile:7) → R1
 import Rules
 Rule("R1") { s in s.inputs = ["5.txt"]; s.outputs = ["1.txt"]; s.recipe = "touch {output}" }
 Rule("R2") { s in s.inputs = ["1.txt"]; s.outputs = ["2.txt"]; s.recipe = "touch {output}" }
