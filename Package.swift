@@ -31,26 +31,26 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         // Reading and writing HDF5 (dsynth's products; dbuild verify's content checks).
         .target(name: "HDF5Support", dependencies: ["CHDF5"]),
-        .target(name: "Synth", dependencies: ["HDF5Support", "CFFTW"]),
+        .target(name: "Synth", dependencies: ["HDF5Support", "CFFTW"], exclude: ["README.md"]),
         .executableTarget(name: "dsynth", dependencies: [
             "Synth", "CMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "Rules", swiftSettings: hotLoops),
+        .target(name: "Rules", exclude: ["README.md"], swiftSettings: hotLoops),
         .target(name: "DatafileTrace", exclude: ["README.md"]),
         // dbuild's HDF5 checks: the library loaded with dlopen when first needed, never at start-up.
         .target(name: "HDF5Probe", exclude: ["README.md"]),
         // Process control (spawn, wait with a deadline, one way to stop a process group), reading,
         // atomic writing and copying files: what every layer above needs of the system.
         .target(name: "Basics", dependencies: ["CSpawn"], exclude: ["README.md"]),
-        .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"], swiftSettings: hotLoops),
-        .target(name: "Backends", dependencies: ["Targets", "Basics"]),
+        .target(name: "Targets", dependencies: ["Rules", "CSQLite", "CXXHash"], exclude: ["README.md"], swiftSettings: hotLoops),
+        .target(name: "Backends", dependencies: ["Targets", "Basics"], exclude: ["README.md"]),
         // The project as a whole, between the engine and the command line: the Datafile loaded, the
         // lock, SLURM results ingested, roots and relocation, adoption, the on-finish run.
         .target(name: "Workspace", dependencies: ["Rules", "Targets", "Backends", "Basics", "HDF5Probe"], exclude: ["README.md"]),
         .target(name: "DbuildCLI", dependencies: [
             "Rules", "Targets", "Backends", "Basics", "Workspace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], exclude: ["README.md"]),
         // Swift 5 mode only so that main.swift may touch C's `stdout` (line buffering).
         .executableTarget(name: "dbuild", dependencies: ["DbuildCLI"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Fakes for the engine tests: an in-memory file system with its own clock, a graph builder,

@@ -11,5 +11,13 @@ command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq 
 python3 -c 'import zarr' 2>/dev/null || python3 -m pip install -q zarr
 # The SLURM backend's tests run against a real single-node SLURM on this machine (needs root).
 bash scripts/slurm-local.sh start
-swift build --build-tests
+# A clean build prints no warning of ours (the example's first screen is not 110 warnings).
+log=$(mktemp)
+status=0
+swift build --build-tests > "$log" 2>&1 || status=$?
+cat "$log"
+[ "$status" -eq 0 ] || exit "$status"
+ours=$(grep -E "warning:" "$log" | grep -E "/(Sources|Tests)/|unhandled" | sort -u || true)
+rm -f "$log"
+if [ -n "$ours" ]; then echo "warnings in dbuild's own code:"; echo "$ours"; exit 1; fi
 swift test --disable-xctest

@@ -130,7 +130,7 @@ public final class HDF5File {
         let attribute = H5Acreate2(id, name, type, space, dsynth_default(), dsynth_default())
         guard attribute >= 0 else { throw SynthError("\(path): cannot create attribute \(name)") }
         defer { H5Aclose(attribute) }
-        let status = H5Awrite(attribute, type, &value)
+        let status = withUnsafeBytes(of: &value) { H5Awrite(attribute, type, $0.baseAddress) }
         guard status >= 0 else { throw SynthError("\(path): cannot write attribute \(name)") }
     }
 
@@ -160,7 +160,7 @@ public final class HDF5File {
         guard H5Aexists(id, name) > 0 else { throw SynthError("\(path): has no attribute \"\(name)\"") }
         let attribute = H5Aopen(id, name, dsynth_default())
         defer { H5Aclose(attribute) }
-        guard H5Aread(attribute, type, &value) >= 0 else { throw SynthError("\(path): cannot read attribute \(name)") }
+        guard withUnsafeMutableBytes(of: &value, { H5Aread(attribute, type, $0.baseAddress) }) >= 0 else { throw SynthError("\(path): cannot read attribute \(name)") }
     }
 }
 

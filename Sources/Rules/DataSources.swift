@@ -133,7 +133,7 @@ private struct SQLiteAPI {
         text(statement, i).map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
     }
 
-    nonisolated(unsafe) static let shared: SQLiteAPI? = {
+    static let shared: SQLiteAPI? = {
         guard let library = dlopen("libsqlite3.so.0", RTLD_NOW) ?? dlopen("libsqlite3.so", RTLD_NOW) else { return nil }
         func symbol<T>(_ name: String, _ type: T.Type) -> T? { dlsym(library, name).map { unsafeBitCast($0, to: type) } }
         guard let open = symbol("sqlite3_open_v2", Open.self), let prepare = symbol("sqlite3_prepare_v2", Prepare.self),

@@ -160,6 +160,7 @@ private func campaign(realizations: Int, snapshots: Int) throws -> Graph {
             #SBATCH --open-mode=append
             #SBATCH --exclusive
 
+            export DBUILD_SLURM_OUTPUT_DIR=/proj/logs/LP
             exec /opt/dbuild/bin/dbuild exec /proj/.dbuild/slurm/S1 3 "$SLURM_ARRAY_TASK_ID"
 
             """)

@@ -26,6 +26,11 @@ import TestSupport
         #expect(Waiting.untilOffTheQueue(s), "the arrays and the finish job ended")
         #expect(s.read("c/r1.txt") == "ONE\nONE\n" && s.read("c/r2.txt") == "TWO\nTWO\n")
         #expect(!s.exists("b/r1.txt") && !s.exists("b/r2.txt"), "the finish job removed the temporaries once C had read them")
+        // SLURM's own output of each task is empty here (the steps log on their own): none is left.
+        let outputs = ["A", "B", "C"].flatMap { rule in
+            ((try? FileManager.default.contentsOfDirectory(atPath: s.path + "/logs/" + rule)) ?? []).filter { $0.hasPrefix("slurm-") }
+        }
+        #expect(outputs.isEmpty, "empty slurm-*.out files removed: \(outputs)")
         let dry = try s.run(["all", "--backend", "slurm", "-n"])
         #expect(dry.stdout.contains("Nothing to do"), "\(dry.stdout)")
         let verify = try s.dbuild("verify")

@@ -209,7 +209,7 @@ extension SlurmScenarioTests {
                             environment: ["DBUILD_DEFAULTS": s.path + "/machine-defaults"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let products = try FileManager.default.subpathsOfDirectory(atPath: local.path + "/data").filter { !$0.hasSuffix("/") }
-            .filter { name in var dir: ObjCBool = false; FileManager.default.fileExists(atPath: local.path + "/data/" + name, isDirectory: &dir); return !dir.boolValue }
+            .filter { name in var dir: ObjCBool = false; _ = FileManager.default.fileExists(atPath: local.path + "/data/" + name, isDirectory: &dir); return !dir.boolValue }
         #expect(products.count == 6 + 24 + 6 + 30 + 30 + 6 + 1 + 3 * 11)      // and 3 release folders of 11 files
         for name in products {
             #expect(FileManager.default.contents(atPath: s.path + "/data/" + name) == FileManager.default.contents(atPath: local.path + "/data/" + name),

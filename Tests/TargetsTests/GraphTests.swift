@@ -138,7 +138,7 @@ extension GraphTests {
         let folder = NSTemporaryDirectory() + "roots-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: folder + "/old/a", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        FileManager.default.createFile(atPath: folder + "/old/a/x", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: folder + "/old/a/x", contents: Data("x".utf8))
         let roots = RootLocations([("lp", [folder + "/new", folder + "/old"])])
         #expect(RootLocations.split("@lp/a/x")! == ("lp", "a/x"))
         #expect(RootLocations.split("lp/a/x") == nil && RootLocations.split("@lp") == nil)

@@ -61,6 +61,8 @@ public enum SbatchScript {
         header += resources.extraFlags
         lines += header.map { "#SBATCH " + $0 }
         lines.append("")
+        // Where this task's own SLURM output is: the task removes it when it ends empty.
+        lines.append("export DBUILD_SLURM_OUTPUT_DIR=\(RecipeText.quote(context.projectRoot + "/logs/" + rule.name))")
         lines.append("exec \(RecipeText.quote(context.dbuild)) exec \(RecipeText.quote(context.folder)) \(array.index) \"$SLURM_ARRAY_TASK_ID\"")
         return lines.joined(separator: "\n") + "\n"
     }
