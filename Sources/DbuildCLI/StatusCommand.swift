@@ -30,7 +30,16 @@ struct StatusCommand: ParsableCommand {
 
     /// One look: the report, and its text.
     func snapshot() throws -> (report: StatusReport, text: String) {
-        let project = try Project(options: self.project)
+        let project: Project
+        do {
+            project = try Project(options: self.project)
+        } catch let failure as DbuildFailure {
+            // A Datafile that does not evaluate (an edit half-done) must not hide a running submission.
+            switch failure {
+            case .datafile, .graph: return try StateOnlyStatus.take(datafile: try Project.locateDatafile(self.project.datafile), error: failure)
+            default: throw failure
+            }
+        }
         let snapshot = try StatusSnapshot.take(project, targets: targets)
         let (report, look, state, submissions, own) = (snapshot.report, snapshot.look, snapshot.state, snapshot.submissions, snapshot.own)
         var out = ""

@@ -16,23 +16,7 @@ public final class Project {
     /// Finds the Datafile (`datafile`: `-f`, or else `./Datafile`), evaluates it (cached) and builds
     /// the graph. `waitsForLock`: `lock()` waits for another dbuild instead of refusing (--wait-lock).
     public init(datafile: String?, waitsForLock: Bool = false) throws {
-        let cwd = FileManager.default.currentDirectoryPath
-        var path: String
-        if let datafile {
-            path = normalizedPath(datafile.hasPrefix("/") ? datafile : cwd + "/" + datafile)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                path = Self.datafile(in: path) ?? path + "/Datafile"
-            }
-        } else if let found = Self.datafileUpward(from: cwd) {
-            path = found
-        } else {
-            throw DbuildFailure.usage("no Datafile in \(cwd) or any folder above it; run dbuild in the project's folder, "
-                + "name the Datafile with -f PATH, or start a project here with `dbuild init`")
-        }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DbuildFailure.usage("no Datafile at \(path); name an existing one with -f PATH, or start a project with `dbuild init`")
-        }
+        let path = try Self.locateDatafile(datafile)
         self.datafile = path
         self.waitsForLock = waitsForLock
         root = String(path[..<path.lastIndex(of: "/")!])
@@ -56,6 +40,29 @@ public final class Project {
         }
         Self.attachSavedSignatures(to: graph, file: cacheEntry + "/signatures.bin")
         evaluationInputs = EvaluationInputs.read(cacheEntry + "/inputs") ?? []
+    }
+
+    /// The Datafile a command means: `-f PATH` (a folder: its Datafile), else the one of this folder
+    /// or the nearest above it.
+    public static func locateDatafile(_ datafile: String?) throws -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        var path: String
+        if let datafile {
+            path = normalizedPath(datafile.hasPrefix("/") ? datafile : cwd + "/" + datafile)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                path = Self.datafile(in: path) ?? path + "/Datafile"
+            }
+        } else if let found = Self.datafileUpward(from: cwd) {
+            path = found
+        } else {
+            throw DbuildFailure.usage("no Datafile in \(cwd) or any folder above it; run dbuild in the project's folder, "
+                + "name the Datafile with -f PATH, or start a project here with `dbuild init`")
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DbuildFailure.usage("no Datafile at \(path); name an existing one with -f PATH, or start a project with `dbuild init`")
+        }
+        return path
     }
 
     /// A folder's Datafile: `Datafile`, or `Datafile.swift` (the same file under a name editors and

@@ -124,4 +124,28 @@ import TestSupport
         #expect(s.read("final/r2.txt") == "R2\n" && !FileManager.default.fileExists(atPath: scrubbed.path + "/sim/r1.dat"))
         #expect(try s.treeFingerprint().filter { $0.key == "final/r1.txt" } == kept)
     }
+
+    /// Issue 26: a Datafile broken by an edit while a submission runs does not hide it — `status`
+    /// shows what the state knows, the Datafile's error first as a warning.
+    @Test func statusShowsARunningSubmissionWhileTheDatafileIsBroken() throws {
+        let s = try Scenario("empty")
+        try s.write("Datafile", """
+            import Rules
+            Rule("sim", over: ["i": 0..<2]) { s in
+                s.outputs = ["sim/\\(s.i).txt"]
+                s.recipe = "touch began-{i}; while [ ! -f go ]; do sleep 0.2; done; echo {i} > {output}"
+            }
+            """)
+        let submit = try Self.slurm(s)
+        try #require(submit.status == 0, "\(submit.stdout)\(submit.stderr)")
+        defer { try? s.write("go", ""); Waiting.untilOffTheQueue(s) }
+        let job = try SlurmInodeBudgetTests.jobOf("sim", in: s)
+        try s.editDatafile(replacing: "over: [\"i\": 0..<2]", with: "over: [\"i\": 0..<2], oops")
+        let status = try s.dbuild("status")
+        #expect(status.status == 0, "\(status.stdout)\(status.stderr)")
+        #expect(status.stdout.contains("dbuild: warning: the Datafile cannot be evaluated, so this is what the state knows"), "\(status.stdout)")
+        #expect(status.stdout.contains("sim        0       0         2  \(job)"), "\(status.stdout)")
+        #expect(status.stdout.contains("2 steps are out on SLURM (queued or running): they run on"), "\(status.stdout)")
+    }
 }
+
