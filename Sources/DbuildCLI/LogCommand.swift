@@ -2,6 +2,7 @@ import ArgumentParser
 import Backends
 import Foundation
 import Workspace
+import Targets
 
 /// `dbuild log STEP`: a step's latest log, wherever it lives: its plain file (running, or failed) or
 /// a pack (succeeded; see `LogPackWriter`). `--all` prints every attempt kept, oldest first.
@@ -23,8 +24,9 @@ struct LogCommand: ParsableCommand {
             print("dbuild: no log of \(name): it has not run here since logs were kept, or it printed nothing (empty logs are not kept)")
             return
         }
+        let runs = all ? ((try? project.openState(readOnly: true).loadRuns(of: name)) ?? []) : []
         for log in all ? logs : [latest] {
-            if all { print("== \(name): \(Self.describe(log, root: project.root)) ==") }
+            if all { print("== \(name): \(Self.describe(log, root: project.root, ended: Self.outcome(of: log, among: runs))) ==") }
             guard let text = log.text() else {
                 throw DbuildFailure.setup("cannot read the log of \(name) at \(log.path)")
             }
@@ -32,12 +34,21 @@ struct LogCommand: ParsableCommand {
         }
     }
 
-    /// "finished 2026-12-01 18:04:05, packed in logs/packs/build-….pack" or "logs/R/x.log".
-    static func describe(_ log: StepLog, root: String) -> String {
+    /// "succeeded 2026-12-01 18:04:05, packed in logs/packs/build-….pack", "failed …, logs/R/x.log", or
+    /// "ended …" when no recorded run says how.
+    static func describe(_ log: StepLog, root: String, ended: String?) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         let when = formatter.string(from: Date(timeIntervalSince1970: log.finishedAt))
         let place = log.path.hasPrefix(root + "/") ? String(log.path.dropFirst(root.count + 1)) : log.path
-        return log.isPlain ? "\(when), \(place)" : "finished \(when), packed in \(place)"
+        return "\(ended ?? "ended") \(when), " + (log.isPlain ? place : "packed in \(place)")
+    }
+
+    /// How the run that wrote this log ended: the recorded run that finished nearest its time
+    /// (within a minute: a log is closed as its run ends).
+    static func outcome(of log: StepLog, among runs: [StepRun]) -> String? {
+        guard let run = runs.min(by: { abs($0.finishedAt - log.finishedAt) < abs($1.finishedAt - log.finishedAt) }),
+              abs(run.finishedAt - log.finishedAt) < 60 else { return nil }
+        return run.outcome == "done" ? "succeeded" : run.outcome
     }
 }

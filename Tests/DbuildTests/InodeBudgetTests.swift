@@ -59,6 +59,7 @@ import Backends
         let both = try s.dbuild("log", "bad", "--all").stdout
         #expect(both.contains("bad is about to fail") && both.contains("bad works now")
                 && both.range(of: "about to fail")!.lowerBound < both.range(of: "works now")!.lowerBound, "oldest first: \(both)")
+        #expect(both.contains("== bad: failed ") && both.contains("== bad: succeeded "), "each labelled with how its run ended: \(both)")
         #expect(try Self.filesAddedByDbuild(s).count <= added.count + 2, "the second build added one pack and its index")
 
         // state gc merges the packs into one archive that keeps each step's latest log.
