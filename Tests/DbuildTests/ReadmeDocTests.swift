@@ -4,10 +4,13 @@ import Testing
 /// Issue 26: the README's examples that show output cannot drift from what the tool prints. Each
 /// ```console block after a `<!-- doctest -->` line runs in a fresh empty folder, `dbuild` on the
 /// PATH: every `$ command` runs (stdout and stderr together), and its output must be the lines
-/// under it, where `…` in a line stands for any text (timings).
+/// under it, where `…` in a line stands for any text (timings). After `<!-- doctest: example
+/// pipeline -->` the folder holds the repository's Datafile (the example pipeline) first.
 @Suite struct ReadmeDocTests {
     struct Block {
         let line: Int
+        /// `<!-- doctest: example pipeline -->`: the folder holds the repository's Datafile first.
+        var examplePipeline = false
         var steps: [(command: String, expected: [String])] = []
     }
 
@@ -21,9 +24,10 @@ import Testing
         var blocks: [Block] = []
         var i = 0
         while i < lines.count {
-            guard lines[i].trimmingCharacters(in: .whitespaces) == "<!-- doctest -->", i + 1 < lines.count,
+            let marker = lines[i].trimmingCharacters(in: .whitespaces)
+            guard marker == "<!-- doctest -->" || marker == "<!-- doctest: example pipeline -->", i + 1 < lines.count,
                   lines[i + 1].hasPrefix("```console") else { i += 1; continue }
-            var block = Block(line: i + 1)
+            var block = Block(line: i + 1, examplePipeline: marker.contains("example pipeline"))
             i += 2
             while i < lines.count && !lines[i].hasPrefix("```") {
                 if lines[i].hasPrefix("$ ") {
@@ -59,7 +63,7 @@ import Testing
     @Test(arguments: blocks.indices)
     func readmeExampleRunsAsShown(_ index: Int) throws {
         let block = Self.blocks[index]
-        let s = try Scenario("empty")
+        let s = try block.examplePipeline ? Scenario.examplePipeline() : Scenario("empty")
         let bin = (Scenario.executable as NSString).deletingLastPathComponent
         let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         for step in block.steps {
