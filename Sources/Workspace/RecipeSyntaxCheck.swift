@@ -16,6 +16,12 @@ public enum RecipeSyntaxCheck {
     public static func problems(in description: GraphDescription, datafile: String) -> [String] {
         var seen = Set<UInt32>()
         var problems: [String] = []
+        // A typo is reported at the line that holds it: the first at or below its rule's line.
+        let source = (try? String(contentsOfFile: datafile, encoding: .utf8))?.components(separatedBy: "\n") ?? []
+        func line(of text: String, from ruleLine: Int) -> Int {
+            guard ruleLine >= 1, ruleLine <= source.count else { return ruleLine }
+            return source[(ruleLine - 1)...].firstIndex { $0.contains(text) }.map { $0 + 1 } ?? ruleLine
+        }
         for step in 0..<description.stepCount {
             let id = description.recipeIDs[step]
             guard seen.count < limit, seen.insert(id).inserted else { continue }
@@ -24,7 +30,7 @@ public enum RecipeSyntaxCheck {
             let unknown = RecipeText.unknownPlaceholders(template, parameterNames: rule.parameterNames)
             if !unknown.isEmpty {
                 problems += unknown.map { word, suggestion in
-                    "\(datafile):\(rule.line): error: rule \(rule.name): its recipe uses {\(word)}, which is neither a placeholder nor a "
+                    "\(datafile):\(line(of: "{\(word)}", from: rule.line)): error: rule \(rule.name): its recipe uses {\(word)}, which is neither a placeholder nor a "
                         + "parameter of the rule" + (suggestion.map { "; did you mean {\($0)}?" } ?? "")
                         + " (write {{\(word)}} for a literal {\(word)}); recipe: \(template.prefix(120))"
                 }

@@ -1,4 +1,4 @@
-// expect: Datafile:8: error: rule B: its recipe uses {inptus}, which is neither a placeholder nor a parameter of the rule; did you mean {inputs}?
+// expect: Datafile:11: error: rule B: its recipe uses {inptus}, which is neither a placeholder nor a parameter of the rule; did you mean {inputs}?
 import Rules
 Rule("A", over: ["m": ["x", "y"]]) { s in
     s.outputs = ["a/\(s.m).txt"]
