@@ -72,7 +72,8 @@ public struct StatusSnapshot {
             report.build = .init(host: progress.host, pid: progress.pid, total: progress.total, done: progress.done, running: progress.running,
                                  failed: progress.failed, elapsedSeconds: max(0, now - progress.startedAt), etaSeconds: progress.etaSeconds)
         }
-        report.slurm = Self.slurmProgress(tracked, mean: BuildSession.meanDurations(scanner.records))
+        report.slurm = Self.slurmProgress(tracked, mean: BuildSession.meanDurations(scanner.records),
+                                          startedAt: Self.startTimes(), now: now)
         let selected = Set(roots.map(graph.name))
         report.failures = failures.filter { selected.contains($0.key) && tracked[$0.key] == nil && localRunning[$0.key] == nil
             && reasons[graph.step(named: $0.key) ?? 0] != nil }
@@ -89,13 +90,29 @@ public struct StatusSnapshot {
         return StatusSnapshot(report: report, look: look, state: state, submissions: submissions, own: own)
     }
 
-    public static func slurmProgress(_ tracked: [String: TrackedStep], mean: [String: Double]) -> StatusReport.Slurm? {
+    /// The ETA counts what is left of each running step: its rule's mean less the time it has run
+    /// (from its start line in the task's result file), never below nothing.
+    public static func slurmProgress(_ tracked: [String: TrackedStep], mean: [String: Double],
+                                     startedAt: (TrackedStep) -> Double? = { _ in nil }, now: Double = 0) -> StatusReport.Slurm? {
         guard !tracked.isEmpty else { return nil }
         let running = tracked.values.filter(\.state.isRunning).count
         var work: Double? = 0
-        for step in tracked.values { work = work.flatMap { w in mean[step.rule].map { w + $0 } } }
+        for step in tracked.values {
+            let ran = step.state.isRunning ? startedAt(step).map { max(0, now - $0) } ?? 0 : 0
+            work = work.flatMap { w in mean[step.rule].map { w + max(0, $0 - ran) } }
+        }
         return .init(queued: tracked.count - running, running: running,
                      etaSeconds: running > 0 ? work.map { $0 / Double(running) } : nil)
+    }
+
+    /// When a running step began, from its task's result file (each file read once per look).
+    static func startTimes() -> (TrackedStep) -> Double? {
+        var files: [String: TaskResults] = [:]
+        return { step in
+            guard let locator = step.resultPath, let (file, position) = TaskResultFile.split(locator) else { return nil }
+            if files[file] == nil { files[file] = TaskResults.read(file) }
+            return files[file]?.started[position]?.startedAt
+        }
     }
 
     public static func finishCommands(_ submissions: ArraySlice<SubmissionRecord>) -> [StatusReport.OnFinish] {

@@ -142,7 +142,7 @@ import Testing
         build.executableURL = URL(fileURLWithPath: Scenario.executable)
         build.arguments = ["all"]
         build.currentDirectoryURL = URL(fileURLWithPath: s.path)
-        FileManager.default.createFile(atPath: s.path + "/build.out", contents: nil)
+        _ = FileManager.default.createFile(atPath: s.path + "/build.out", contents: nil)
         build.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: s.path + "/build.out"))
         try build.run()
         defer { if build.isRunning { build.interrupt() }; build.waitUntilExit() }
