@@ -40,6 +40,22 @@ import Testing
         #expect(written == "[1/2] A/1\nprogress: [1/2] 0 running, 20.0 s\n[2/2] A/2\n")
     }
 
+    /// Issue 26: the ETA counts only what is left of a running step, so it comes down as the step runs.
+    @Test func theETALeavesOutWhatRunningStepsHaveRun() {
+        var now = 1000.0
+        var written = ""
+        let progress = ProgressReporter(total: 2, rulesOfPlannedSteps: ["A", "A"], parallelism: 1, expected: ["A": 10],
+                                        isTerminal: true, color: false, quiet: false, clock: { now }, write: { written += $0 })
+        progress.started("A/1", rule: "A")
+        #expect(written.hasSuffix("ETA 20.0 s — A/1"), "\(written)")
+        now += 4
+        progress.message("a look later")
+        #expect(written.hasSuffix("[0/2] 1 running, 4.0 s, ETA 16.0 s — A/1"), "6 s left of A/1, 10 of A/2: \(written)")
+        now += 30
+        progress.message("past its expected time")
+        #expect(written.hasSuffix("ETA 10.0 s — A/1"), "never less than the steps not started: \(written)")
+    }
+
     /// Steps found clean are said before the next line, so the counter never jumps unexplained.
     @Test func cleanStepsAreSaidSoTheCounterNeverJumps() {
         var written = ""

@@ -458,7 +458,7 @@ public final class Builder {
             startedCount += 1
             startTimes[job.step] = now
             guard backend.runsStepsHere else { continue }
-            if let progress { progress.started(job.name) } else if !quiet { say("[\(startedCount)/\(summary.planned)] \(job.name)") }
+            if let progress { progress.started(job.name, rule: graph.rule(of: Int(job.step)).name) } else if !quiet { say("[\(startedCount)/\(summary.planned)] \(job.name)") }
             if verbose { say("    \(job.command)") }
         }
     }

@@ -56,6 +56,8 @@ public final class ProgressReporter {
     public var publish: ((ProgressState) -> Void)?
     /// Steps running now, oldest first: the live line names the first of them.
     private var runningNames: [String] = []
+    /// When each running step started, and its rule: the ETA counts only what is left of it.
+    private var runningSince: [String: (rule: String, at: Double)] = [:]
     /// Steps found clean since the last line printed (plain output): said, so the counter never jumps.
     private var skippedSinceLine = 0
 
@@ -83,9 +85,10 @@ public final class ProgressReporter {
         state.remainingWork = work
     }
 
-    public func started(_ name: String) {
+    public func started(_ name: String, rule: String? = nil) {
         state.running += 1
         runningNames.append(name)
+        if let rule { runningSince[name] = (rule, clock()) }
         published()
         if quiet { return }
         if isTerminal { redraw(); return }
@@ -96,6 +99,7 @@ public final class ProgressReporter {
 
     public func finished(rule: String, succeeded: Bool, name: String? = nil) {
         if let name, let i = runningNames.firstIndex(of: name) { runningNames.remove(at: i) }
+        if let name { runningSince[name] = nil }
         state.running = max(0, state.running - 1)
         state.done += 1
         if !succeeded { state.failed += 1 }
@@ -138,10 +142,21 @@ public final class ProgressReporter {
         if isTerminal && !quiet { write("\r\u{1B}[K") } else if !quiet { sayClean() }
     }
 
-    private func published() { publish?(state) }
+    private func published() { publish?(current()) }
+
+    /// The state with the remaining work less what the running steps have already run (each at most
+    /// its rule's expected time): the ETA comes down as they run, not only as they end.
+    public func current() -> ProgressState {
+        guard var work = state.remainingWork, !runningSince.isEmpty else { return state }
+        let now = clock()
+        for (_, entry) in runningSince { work -= min(expected[entry.rule] ?? 0, max(0, now - entry.at)) }
+        var adjusted = state
+        adjusted.remainingWork = max(0, work)
+        return adjusted
+    }
 
     private func redraw() {
-        var line = ProgressLine.render(state, now: clock(), color: color)
+        var line = ProgressLine.render(current(), now: clock(), color: color)
         if let first = runningNames.first {
             // (Short: a live line that wraps can no longer be rewritten in place.)
             line += " — " + (first.count > 40 ? "…" + first.suffix(39) : first) + (runningNames.count > 1 ? " and \(runningNames.count - 1) more" : "")
@@ -153,7 +168,7 @@ public final class ProgressReporter {
         let now = clock()
         if now - lastPlainLine >= plainInterval {
             lastPlainLine = now
-            write("progress: " + ProgressLine.render(state, now: now, color: false) + "\n")
+            write("progress: " + ProgressLine.render(current(), now: now, color: false) + "\n")
         }
     }
 }
