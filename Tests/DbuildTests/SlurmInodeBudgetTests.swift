@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Backends
+import Targets
 
 /// Issue 16 on the real local SLURM: one append-only result file per array task (not one per step),
 /// logs packed per task, earlier results readable after a task is killed, a requeued task appending,
@@ -147,11 +148,15 @@ import Backends
         #expect(s.read(".dbuild/slurm/\(s3)/array-0.json")?.contains("/.dbuild/slurm/\(s2)/results/") == true, "Q reads P's result in S2")
         try #require(Self.wait(60) { s.exists("p.txt") && s.read(".dbuild/slurm/\(s2)/results/0.0.jsonl")?.contains("\"result\"") == true })
         _ = try s.dbuild("status")                                  // ingests P: S2 settled
+        // What SLURM itself wrote for S1's task (a notice: its tasks remove their output when empty).
+        let jobA = try #require(try StateStore(path: s.path + "/.dbuild/state.db", readOnly: true).loadSubmittedArrays(submission: s1).first?.jobID)
+        try s.write("logs/A/slurm-\(jobA)_0.out", "slurmstepd: a notice\n")
         let gc = try s.dbuild("state", "gc")
         #expect(gc.status == 0, "\(gc.stdout)\(gc.stderr)")
         #expect(gc.stdout.contains("removed 1 settled submission"), "\(gc.stdout)")
         #expect(gc.stdout.contains("kept \(s2): a step of submission \(s3) still out needs one of its results"), "\(gc.stdout)")
         #expect(!s.exists(".dbuild/slurm/\(s1)"), "S1 removed")
+        #expect(!s.exists("logs/A/slurm-\(jobA)_0.out"), "and SLURM's own output of its task")
         #expect(s.exists(".dbuild/slurm/\(s2)/results/0.0.jsonl"), "S2's results kept for Q")
         #expect(s.exists(".dbuild/slurm/\(s3)/array-0.json"), "S3 untouched")
         let finish = try s.dbuild("all", "--wait", "--poll-interval", "1")

@@ -53,6 +53,7 @@ public struct SubmissionGC {
             } else if let user = stillOut.first(where: { $0.mentions(submission.folder + "/results/") }) {
                 outcome.kept.append((submission.id, "a step of submission \(user.submission) still out needs one of its results"))
             } else if old(submission) {
+                try removeSlurmOutputs(of: submission)
                 try fm.removeItem(atPath: submission.folder)
                 outcome.removed.append(submission.id)
             } else {
@@ -61,6 +62,21 @@ public struct SubmissionGC {
             }
         }
         return outcome
+    }
+
+    /// SLURM's own output of the submission's tasks (`logs/<rule>/slurm-<job>_<task>.out`, kept by
+    /// its tasks only when something was written there): it goes with the submission, and the rule's
+    /// log folder too if that empties it.
+    private func removeSlurmOutputs(of submission: SubmissionRecord) throws {
+        let dotDbuild = ((submission.folder as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let logs = (dotDbuild as NSString).deletingLastPathComponent + "/logs"
+        for array in try state.loadSubmittedArrays(submission: submission.id) {
+            let folder = logs + "/" + array.rule
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix("slurm-\(array.jobID)_") {
+                unlink(folder + "/" + name)
+            }
+            rmdir(folder)
+        }
     }
 
     private struct Manifest {
