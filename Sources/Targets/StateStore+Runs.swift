@@ -33,27 +33,20 @@ extension StateStore {
 
     /// Every recorded run of one step, oldest first (`log --all` labels each log with how its run ended).
     public func loadRuns(of name: String) throws -> [StepRun] {
-        let query = try database.prepare("""
-            SELECT build, name, rule, started_at, finished_at, host, outcome FROM step_runs WHERE name = ? ORDER BY finished_at
-            """)
-        query.bind(1, name)
-        var runs: [StepRun] = []
-        while try query.step() {
-            runs.append(StepRun(build: query.string(0), name: query.string(1), rule: query.string(2), startedAt: query.double(3),
-                                finishedAt: query.double(4), host: query.string(5), outcome: query.string(6)))
-        }
-        return runs
+        try runs(where: "name = ?", equals: name, orderedBy: "finished_at")
     }
 
     /// The runs of the most recent build (the one whose latest step finished last).
     public func loadLatestBuildRuns() throws -> [StepRun] {
         let latest = try database.prepare("SELECT build FROM step_runs ORDER BY finished_at DESC LIMIT 1")
         guard try latest.step() else { return [] }
-        let build = latest.string(0)
-        let query = try database.prepare("""
-            SELECT build, name, rule, started_at, finished_at, host, outcome FROM step_runs WHERE build = ? ORDER BY started_at
-            """)
-        query.bind(1, build)
+        return try runs(where: "build = ?", equals: latest.string(0), orderedBy: "started_at")
+    }
+
+    private func runs(where condition: String, equals value: String, orderedBy order: String) throws -> [StepRun] {
+        let query = try database.prepare(
+            "SELECT build, name, rule, started_at, finished_at, host, outcome FROM step_runs WHERE \(condition) ORDER BY \(order)")
+        query.bind(1, value)
         var runs: [StepRun] = []
         while try query.step() {
             runs.append(StepRun(build: query.string(0), name: query.string(1), rule: query.string(2), startedAt: query.double(3),
