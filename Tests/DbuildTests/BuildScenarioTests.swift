@@ -190,6 +190,7 @@ private func downstream(of steps: Set<String>) -> Set<String> {
         #expect(refused.status == 2, "without --yes and no terminal, clean refuses")
         #expect(s.exists("rt/m1/run1.txt"))
         #expect(refused.stderr.contains("clean would remove 3 files of 3 steps; see them with -n"), "\(refused.stderr)")
+        let others = try s.treeFingerprint().filter { !$0.key.hasPrefix("rt/m1/") && !$0.key.hasPrefix(".dbuild/") && !$0.key.hasPrefix("logs/") }
         let dry = try s.dbuild("clean", "R/m1", "-n")
         #expect(dry.status == 0 && dry.stdout.contains("would remove rt/m1/run1.txt\n")
                 && dry.stdout.contains("Would remove 3 files of 3 steps; nothing removed (-n)."), "\(dry.stdout)")
@@ -198,6 +199,8 @@ private func downstream(of steps: Set<String>) -> Set<String> {
         #expect(cleaned.status == 0 && cleaned.stdout.contains("Removed 3 files of 3 steps."))
         #expect(!s.exists("rt/m1/run1.txt") && !s.exists("rt/m1/run3.txt"))
         #expect(!s.exists("rt/m1"), "the folder the removal emptied goes too")
+        #expect(try s.treeFingerprint().filter { !$0.key.hasPrefix(".dbuild/") && !$0.key.hasPrefix("logs/") } == others,
+                "every other product byte- and mtime-identical")
         #expect(s.exists("conv/m1.txt") && s.exists("rt/m2/run1.txt"))
         #expect(Scenario.stepsRun(try s.dbuild("all")) == ["R/m1/1", "R/m1/2", "R/m1/3", "S"])
     }
